@@ -1,0 +1,1 @@
+"""Watchkeep: incident response for SRE teams who live in Slack."""

@@ -1,0 +1,3 @@
+from watchkeep.cli import main
+
+main()

@@ -1,0 +1,76 @@
+"""`/api/v1/teams`: teams and their members."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Response, status
+from pydantic import Field
+
+from watchkeep.api.deps import Admin, PageDep, Reader, RuntimeDep
+from watchkeep.api.schemas import OutModel, Paged, StrictModel
+from watchkeep.core import teams
+
+router = APIRouter(prefix="/teams", tags=["teams"])
+
+
+class TeamIn(StrictModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    member_ids: list[int] = Field(default_factory=list, max_length=1000)
+
+
+class TeamPatch(StrictModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    member_ids: list[int] | None = Field(default=None, max_length=1000)
+
+
+class MemberOut(OutModel):
+    id: int
+    name: str
+    email: str
+
+
+class TeamOut(OutModel):
+    id: int
+    name: str
+    description: str
+    members: list[MemberOut]
+    created_at: datetime
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=TeamOut)
+def create_team(body: TeamIn, runtime: RuntimeDep, _: Admin) -> TeamOut:
+    with runtime.db.write() as session:
+        team = teams.create_team(session, **body.model_dump(), now=runtime.clock.now())
+        return TeamOut.model_validate(team)
+
+
+@router.get("", response_model=Paged[TeamOut])
+def list_teams(runtime: RuntimeDep, _: Reader, page: PageDep) -> Paged[TeamOut]:
+    with runtime.db.read() as session:
+        found, total = teams.list_teams(session, limit=page.limit, offset=page.offset)
+        items = [TeamOut.model_validate(team) for team in found]
+    return Paged(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/{team_id}", response_model=TeamOut)
+def get_team(team_id: int, runtime: RuntimeDep, _: Reader) -> TeamOut:
+    with runtime.db.read() as session:
+        return TeamOut.model_validate(teams.get_team(session, team_id))
+
+
+@router.patch("/{team_id}", response_model=TeamOut)
+def update_team(team_id: int, body: TeamPatch, runtime: RuntimeDep, _: Admin) -> TeamOut:
+    with runtime.db.write() as session:
+        team = teams.get_team(session, team_id)
+        teams.update_team(session, team, **body.model_dump(exclude_unset=True))
+        return TeamOut.model_validate(team)
+
+
+@router.delete("/{team_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_team(team_id: int, runtime: RuntimeDep, _: Admin) -> Response:
+    with runtime.db.write() as session:
+        teams.delete_team(session, teams.get_team(session, team_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

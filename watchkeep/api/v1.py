@@ -1,0 +1,9 @@
+"""The `/api/v1` router, assembled from one router per resource."""
+
+from fastapi import APIRouter
+
+from watchkeep.api import incidents, services, teams, users
+
+router = APIRouter(prefix="/api/v1")
+for module in (users, teams, services, incidents):
+    router.include_router(module.router)

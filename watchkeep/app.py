@@ -1,0 +1,55 @@
+"""The ASGI application: the JSON API (and later the web UI and Slack endpoints)
+on one FastAPI app, with the outbox worker running beside it when asked."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from watchkeep.api.errors import install_error_handlers
+from watchkeep.api.limits import BodySizeLimit
+from watchkeep.api.v1 import router as api_v1
+from watchkeep.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
+    """The app over `runtime`; `run_worker` defaults to the WATCHKEEP_RUN_WORKER setting."""
+    if run_worker is None:
+        run_worker = runtime.settings.run_worker
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        worker = runtime.worker() if run_worker else None
+        thread = None
+        if worker is not None:
+            thread = threading.Thread(target=worker.run_forever, name="watchkeep-worker")
+            thread.start()
+        try:
+            yield
+        finally:
+            if worker is not None and thread is not None:
+                worker.stop()
+                thread.join(timeout=30)
+
+    app = FastAPI(
+        title="Watchkeep",
+        version="0.1.0",
+        description="Incident response for SRE teams who live in Slack.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(api_v1)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    return app

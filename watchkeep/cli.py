@@ -1,0 +1,140 @@
+"""The `watchkeep` command: serve, worker, migrate, and bootstrap helpers."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from watchkeep.config import Settings
+from watchkeep.core import accounts
+from watchkeep.db import migrate
+from watchkeep.runtime import Runtime, build_runtime
+
+log = logging.getLogger("watchkeep")
+
+
+def _runtime(args: argparse.Namespace) -> Runtime:
+    """The runtime with its database ready: the embedded one upgrades itself."""
+    runtime = build_runtime(Settings())
+    if runtime.settings.embedded or getattr(args, "upgrade", False):
+        migrate.upgrade(runtime.db)
+    elif not migrate.is_up_to_date(runtime.db):
+        sys.exit(
+            "The database schema is not up to date: run `watchkeep migrate` once, "
+            "then start the servers and workers."
+        )
+    return runtime
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from watchkeep.app import create_app
+
+    runtime = _runtime(args)
+    settings = runtime.settings
+    with runtime.db.read() as session:
+        _, users = accounts.list_users(session, limit=1, offset=0)
+    if not users:
+        print(
+            "No users yet. Create the first admin with:\n"
+            "  watchkeep create-admin --email you@example.com --password '…' --name 'Your Name'",
+            flush=True,
+        )
+    app = create_app(runtime, run_worker=settings.run_worker and not args.no_worker)
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    runtime = _runtime(args)
+    worker = runtime.worker()
+
+    def stop(*_: object) -> None:
+        log.info("stopping worker")
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    worker.run_forever()
+
+
+def cmd_migrate(_: argparse.Namespace) -> None:
+    runtime = build_runtime(Settings())
+    migrate.upgrade(runtime.db)
+    print(f"database at revision {migrate.current_revision(runtime.db)}")
+
+
+def cmd_create_admin(args: argparse.Namespace) -> None:
+    if len(args.password) < 8:
+        sys.exit("--password must be at least 8 characters")
+    runtime = _runtime(args)
+    with runtime.db.write() as session:
+        user, created = accounts.ensure_admin(
+            session,
+            email=args.email,
+            name=args.name,
+            password=args.password,
+            now=runtime.clock.now(),
+        )
+        print(f"admin {user.email} {'created' if created else 'updated'}")
+
+
+def cmd_create_token(args: argparse.Namespace) -> None:
+    runtime = _runtime(args)
+    with runtime.db.write() as session:
+        user = accounts.find_user_by_email(session, args.email)
+        if user is None or not user.is_active:
+            sys.exit(f"no active user with email {args.email}")
+        token = accounts.create_token(session, user, name=args.name, now=runtime.clock.now())
+    print(f"API token for {user.email} ({user.role.value}); it is shown only once:")
+    print(token)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="watchkeep", description="Incident response for SRE teams who live in Slack."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web server (and a worker)")
+    serve.add_argument("--host", help="address to listen on (WATCHKEEP_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (WATCHKEEP_PORT)")
+    serve.add_argument(
+        "--no-worker", action="store_true", help="do not run the outbox worker in this process"
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run an outbox worker only")
+    worker.set_defaults(handler=cmd_worker)
+
+    migrate_cmd = commands.add_parser("migrate", help="upgrade the database schema")
+    migrate_cmd.set_defaults(handler=cmd_migrate)
+
+    admin = commands.add_parser("create-admin", help="create or update an admin (idempotent)")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.add_argument("--name", required=True)
+    admin.set_defaults(handler=cmd_create_admin, upgrade=True)
+
+    token = commands.add_parser("create-token", help="mint an API token for a user")
+    token.add_argument("--email", required=True)
+    token.add_argument("--name", default="cli", help="a label for the token")
+    token.set_defaults(handler=cmd_create_token, upgrade=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    args.handler(args)

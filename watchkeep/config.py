@@ -1,0 +1,71 @@
+"""Settings: every knob comes from a `WATCHKEEP_*` environment variable.
+
+The embedded default needs none of them: data lives in `./data`, SQLite is the
+database, and a secret key is generated there on first start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WATCHKEEP_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    secret_key: str | None = None
+    base_url: str = "http://127.0.0.1:8080"
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1024 * 1024
+
+    run_worker: bool = True
+    worker_threads: int = 8
+    worker_batch: int = 50
+    worker_poll_seconds: float = 0.5
+    worker_lease_seconds: float = 60.0
+    worker_max_attempts: int = 25
+
+    db_pool_size: int = Field(default=20, ge=1)
+
+    @property
+    def embedded(self) -> bool:
+        """True when the database is the embedded SQLite default."""
+        return self.database_url is None
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'watchkeep.db').resolve()}"
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        # O_EXCL: two processes starting at once must agree on one key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
+
+    def public_url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path

@@ -1,0 +1,76 @@
+"""Domain events: what happened to an incident, as announced through the outbox.
+
+Each is written to the timeline and enqueued (kind `event`) in the transaction
+that made the change; subscribers such as Slack react to them in the worker.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from watchkeep.core.actors import Actor
+from watchkeep.core.models import Incident, TimelineEvent
+from watchkeep.worker import outbox
+
+EVENT_JOB = "event"
+
+
+class EventType(enum.StrEnum):
+    TRIGGERED = "incident.triggered"
+    ACKNOWLEDGED = "incident.acknowledged"
+    RESOLVED = "incident.resolved"
+    SNOOZED = "incident.snoozed"
+    UNSNOOZED = "incident.unsnoozed"
+    REOPENED = "incident.reopened"
+    NOTE_ADDED = "incident.note_added"
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    type: str
+    incident_id: int
+    timeline_event_id: int
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> DomainEvent:
+        return cls(payload["type"], payload["incident_id"], payload["timeline_event_id"])
+
+
+def record(
+    session: Session,
+    incident: Incident,
+    event_type: EventType | str,
+    message: str,
+    actor: Actor,
+    *,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+    announce: bool = True,
+) -> TimelineEvent:
+    """Write a timeline entry and, unless `announce` is False, its domain event."""
+    entry = TimelineEvent(
+        incident_id=incident.id,
+        type=str(event_type).removeprefix("incident."),
+        message=message,
+        actor_user_id=actor.user_id,
+        actor_name=actor.name,
+        source=actor.source,
+        data=data or {},
+        created_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    if announce:
+        outbox.enqueue(
+            session,
+            EVENT_JOB,
+            {"type": str(event_type), "incident_id": incident.id, "timeline_event_id": entry.id},
+            now=now,
+            ordering_key=f"incident:{incident.id}",
+        )
+    return entry

@@ -1,0 +1,152 @@
+"""Incidents: creation (with dedup), lookup and listing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from watchkeep.core import events
+from watchkeep.core.actors import Actor
+from watchkeep.core.errors import InvalidInputError, NotFoundError
+from watchkeep.core.models import (
+    Counter,
+    Incident,
+    IncidentStatus,
+    Note,
+    Service,
+    TimelineEvent,
+    Urgency,
+)
+
+INCIDENT_NUMBER = "incident_number"
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    statuses: Sequence[IncidentStatus] = ()
+    urgencies: Sequence[Urgency] = ()
+    service_ids: Sequence[int] = ()
+
+
+def get_incident(session: Session, incident_id: int, *, for_update: bool = False) -> Incident:
+    """Load an incident; `for_update` locks its row until the transaction ends."""
+    query = select(Incident).where(Incident.id == incident_id)
+    if for_update:
+        query = query.with_for_update(of=Incident)
+    incident = session.scalar(query)
+    if incident is None:
+        raise NotFoundError("incident", incident_id)
+    return incident
+
+
+def get_incident_by_number(session: Session, number: int) -> Incident:
+    incident = session.scalar(select(Incident).where(Incident.number == number))
+    if incident is None:
+        raise NotFoundError("incident number", number)
+    return incident
+
+
+def find_open_by_dedup_key(session: Session, service_id: int, dedup_key: str) -> Incident | None:
+    return session.scalar(
+        select(Incident).where(
+            Incident.service_id == service_id,
+            Incident.dedup_key == dedup_key,
+            Incident.status != IncidentStatus.RESOLVED,
+        )
+    )
+
+
+def list_incidents(
+    session: Session, where: IncidentFilter, *, limit: int, offset: int
+) -> tuple[Sequence[Incident], int]:
+    """Newest first, and the total that matches the filter."""
+    conditions = []
+    if where.statuses:
+        conditions.append(Incident.status.in_(where.statuses))
+    if where.urgencies:
+        conditions.append(Incident.urgency.in_(where.urgencies))
+    if where.service_ids:
+        conditions.append(Incident.service_id.in_(where.service_ids))
+    total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
+    query = (
+        select(Incident).where(*conditions).order_by(Incident.id.desc()).limit(limit).offset(offset)
+    )
+    return session.scalars(query).all(), total
+
+
+def timeline(session: Session, incident_id: int) -> Sequence[TimelineEvent]:
+    query = select(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
+    return session.scalars(query.order_by(TimelineEvent.id)).all()
+
+
+def notes(session: Session, incident_id: int) -> Sequence[Note]:
+    query = select(Note).where(Note.incident_id == incident_id).order_by(Note.id)
+    return session.scalars(query).all()
+
+
+def create_incident(
+    session: Session,
+    *,
+    title: str,
+    service_id: int,
+    urgency: Urgency,
+    actor: Actor,
+    now: datetime,
+    description: str = "",
+    dedup_key: str | None = None,
+) -> tuple[Incident, bool]:
+    """Trigger an incident, or answer the open one with the same dedup key.
+
+    Answers the incident and whether it is new.
+    """
+    if session.get(Service, service_id) is None:
+        raise InvalidInputError("service_id", f"no service with id {service_id}")
+    if dedup_key:
+        existing = find_open_by_dedup_key(session, service_id, dedup_key)
+        if existing is not None:
+            return existing, False
+    incident = Incident(
+        number=_next_number(session),
+        title=title.strip(),
+        description=description,
+        service_id=service_id,
+        urgency=urgency,
+        status=IncidentStatus.TRIGGERED,
+        dedup_key=dedup_key or None,
+        source=actor.source,
+        created_at=now,
+        updated_at=now,
+        created_by_user_id=actor.user_id,
+        created_by_name=actor.name,
+    )
+    try:
+        # The partial unique index settles a race between two triggers with one key.
+        with session.begin_nested():
+            session.add(incident)
+    except IntegrityError:
+        existing = find_open_by_dedup_key(session, service_id, dedup_key or "")
+        if existing is None:
+            raise
+        return existing, False
+    events.record(
+        session, incident, events.EventType.TRIGGERED, f"Triggered by {actor.name}", actor, now=now
+    )
+    return incident, True
+
+
+def _next_number(session: Session) -> int:
+    # UPDATE … RETURNING locks the counter row, so numbers never repeat.
+    number = session.scalar(
+        update(Counter)
+        .where(Counter.name == INCIDENT_NUMBER)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    if number is None:
+        raise RuntimeError("incident counter missing: run `watchkeep migrate`")
+    return number

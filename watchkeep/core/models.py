@@ -1,0 +1,219 @@
+"""ORM models of the core domain (SQLAlchemy 2 typed mappings)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from watchkeep.db.base import Base, BigId
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as plain strings with a CHECK so that adding a value is a small migration.
+    return Enum(cls, native_enum=False, length=20, validate_strings=True, create_constraint=True)
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    RESPONDER = "responder"
+    VIEWER = "viewer"
+
+
+class UserStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    DISABLED = "DISABLED"
+
+
+class Urgency(enum.StrEnum):
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+    LOW = "LOW"
+
+
+class IncidentStatus(enum.StrEnum):
+    TRIGGERED = "TRIGGERED"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    SNOOZED = "SNOOZED"
+    RESOLVED = "RESOLVED"
+
+
+class Source(enum.StrEnum):
+    """Where a change came from."""
+
+    WEB = "web"
+    API = "api"
+    SLACK = "slack"
+    SYSTEM = "system"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Always stored lower-cased: the unique index is then case-insensitive on both databases.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.RESPONDER)
+    status: Mapped[UserStatus] = mapped_column(_enum(UserStatus), default=UserStatus.ACTIVE)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is UserStatus.ACTIVE
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # SHA-256 of the token: tokens are 256-bit random, so a slow hash adds nothing.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+    members: Mapped[list[User]] = relationship(
+        secondary="team_members", order_by="User.name", lazy="selectin"
+    )
+
+
+class Service(Base):
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
+    # Filled in by the escalation and Slack work; the columns exist from the start.
+    escalation_policy_id: Mapped[int | None] = mapped_column(index=True)
+    slack_channel: Mapped[str | None] = mapped_column(String(100))
+    ack_sla_minutes: Mapped[int | None]
+    resolve_sla_minutes: Mapped[int | None]
+    created_at: Mapped[datetime]
+
+    team: Mapped[Team | None] = relationship(lazy="joined")
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        # One open incident per (service, dedup key): the database, not the code, decides races.
+        Index(
+            "uq_incidents_open_dedup_key",
+            "service_id",
+            "dedup_key",
+            unique=True,
+            sqlite_where=text("status != 'RESOLVED' AND dedup_key IS NOT NULL"),
+            postgresql_where=text("status != 'RESOLVED' AND dedup_key IS NOT NULL"),
+        ),
+        Index("ix_incidents_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    title: Mapped[str] = mapped_column(String(1024))
+    description: Mapped[str] = mapped_column(Text, default="")
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
+    urgency: Mapped[Urgency] = mapped_column(_enum(Urgency))
+    status: Mapped[IncidentStatus] = mapped_column(_enum(IncidentStatus))
+    dedup_key: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[Source] = mapped_column(_enum(Source))
+
+    created_at: Mapped[datetime]
+    created_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_by_name: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
+
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    acknowledged_by_name: Mapped[str | None] = mapped_column(String(200))
+
+    snoozed_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
+    snoozed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    snoozed_by_name: Mapped[str | None] = mapped_column(String(200))
+
+    resolved_at: Mapped[datetime | None]
+    resolved_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    resolved_by_name: Mapped[str | None] = mapped_column(String(200))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+    service: Mapped[Service] = relationship(lazy="joined")
+
+
+class TimelineEvent(Base):
+    __tablename__ = "timeline_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    type: Mapped[str] = mapped_column(String(50))
+    message: Mapped[str] = mapped_column(Text)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[Source] = mapped_column(_enum(Source))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+
+
+class Note(Base):
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[Source] = mapped_column(_enum(Source))
+    created_at: Mapped[datetime]
+
+
+class Counter(Base):
+    """Named counters, such as the per-installation incident number."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

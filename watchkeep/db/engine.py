@@ -1,0 +1,101 @@
+"""The `Database`: one engine, and short read or write transactions over it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+# Set by a writer that enqueued outbox rows, read after its commit to wake workers.
+OUTBOX_TOUCHED = "watchkeep.outbox_touched"
+
+
+class Database:
+    """Owns the engine and hands out transactions.
+
+    `write()` is for any transaction that may write: on SQLite it begins
+    IMMEDIATE (taking the write lock up front, so a read-then-write never hits
+    SQLITE_BUSY half way) and queues writers of this process on a lock, which
+    hands over far faster than SQLite's sleeping busy handler. `read()` is a
+    plain snapshot that never blocks writers.
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.engine = self._create_engine(url, pool_size, echo)
+        self._writer_engine = self.engine.execution_options(watchkeep_write=True)
+        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self._writer_engine, expire_on_commit=False)
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._commit_listeners: list[Callable[[], None]] = []
+        event.listen(self._write_sessions, "after_commit", self._after_commit)
+
+    @staticmethod
+    def _create_engine(url: str, pool_size: int, echo: bool) -> Engine:
+        if not url.startswith("sqlite"):
+            return create_engine(
+                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+            )
+        engine = create_engine(
+            url,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
+        event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
+        return engine
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that commits when the block ends and rolls back on error."""
+        if self._write_lock is None:
+            with self._write_sessions.begin() as session:
+                yield session
+            return
+        with self._write_lock, self._write_sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only snapshot; anything written is rolled back."""
+        with self._read_sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def on_commit(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every write transaction that enqueued outbox rows."""
+        self._commit_listeners.append(listener)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(OUTBOX_TOUCHED, False):
+            for listener in self._commit_listeners:
+                listener()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite_connection(dbapi_connection, _record) -> None:
+    # Take transaction control from the driver so that `begin` below decides.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL + NORMAL: durable against application crashes, fast commits.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    write = connection.get_execution_options().get("watchkeep_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -1,0 +1,52 @@
+"""Alembic, driven from code: `watchkeep migrate`, and `serve` on the embedded default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from watchkeep.db.engine import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Any constant will do: it keeps two `migrate` runs on PostgreSQL from racing.
+_ADVISORY_LOCK = 7_041_977
+
+
+def alembic_config(db: Database) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["database"] = db
+    return config
+
+
+def upgrade(db: Database, revision: str = "head") -> None:
+    config = alembic_config(db)
+    with db.engine.connect() as connection:
+        if not db.is_sqlite:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _ADVISORY_LOCK})
+            connection.commit()
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        finally:
+            if not db.is_sqlite:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_LOCK})
+                connection.commit()
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(db: Database) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(db)).get_current_head()
+
+
+def is_up_to_date(db: Database) -> bool:
+    return current_revision(db) == head_revision(db)

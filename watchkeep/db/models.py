@@ -1,0 +1,7 @@
+"""Every mapped model, imported in one place so that migrations see the whole schema."""
+
+from watchkeep.core import models as core_models
+from watchkeep.db.base import Base
+from watchkeep.worker import outbox
+
+__all__ = ["Base", "core_models", "outbox"]

@@ -1,0 +1,39 @@
+"""The composition root: settings, database, clock, jobs and worker, built once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from watchkeep.config import Settings
+from watchkeep.core.clock import Clock, SystemClock
+from watchkeep.db.engine import Database
+from watchkeep.worker.dispatch import EventBus, register_core_jobs
+from watchkeep.worker.handlers import Handlers
+from watchkeep.worker.loop import Worker, WorkerOptions
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock
+    handlers: Handlers = field(default_factory=Handlers)
+    bus: EventBus = field(default_factory=EventBus)
+
+    def worker(self) -> Worker:
+        s = self.settings
+        options = WorkerOptions(
+            threads=s.worker_threads,
+            batch=s.worker_batch,
+            poll_seconds=s.worker_poll_seconds,
+            lease_seconds=s.worker_lease_seconds,
+            max_attempts=s.worker_max_attempts,
+        )
+        return Worker(self.db, self.handlers, self.clock, options)
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+    db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    runtime = Runtime(settings=settings, db=db, clock=clock or SystemClock())
+    register_core_jobs(runtime.handlers, runtime.bus)
+    return runtime

@@ -1,0 +1,71 @@
+"""The handler contract: what a job handler gets, and how it says "later" or "never"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from watchkeep.core.clock import Clock
+from watchkeep.db.engine import Database
+from watchkeep.worker import outbox
+from watchkeep.worker.outbox import Job
+
+
+class RetryLater(Exception):
+    """A transient failure (5xx, timeout, 429): try again, without limit of attempts."""
+
+    def __init__(self, reason: str, *, after_seconds: float | None = None) -> None:
+        super().__init__(reason)
+        self.after_seconds = after_seconds
+
+
+class PermanentFailure(Exception):
+    """Retrying cannot help (a channel that does not exist, a revoked token)."""
+
+
+class LeaseLostError(Exception):
+    """Another worker took this row over after our lease expired."""
+
+
+@dataclass
+class JobContext:
+    """What a handler may use while it runs one job."""
+
+    job: Job
+    db: Database
+    clock: Clock
+    completed: bool = field(default=False, init=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write transaction that also completes the job.
+
+        The handler's writes and the removal of its row commit together, so a
+        handler that only changes the database runs exactly once.
+        """
+        with self.db.write() as session:
+            yield session
+            if not outbox.complete(session, self.job):
+                raise LeaseLostError(f"outbox row {self.job.id} was taken over")
+        self.completed = True
+
+
+Handler = Callable[[JobContext], None]
+
+
+class Handlers:
+    """Job kinds and the function that runs each, assembled at start-up."""
+
+    def __init__(self) -> None:
+        self._by_kind: dict[str, Handler] = {}
+
+    def register(self, kind: str, handler: Handler) -> None:
+        if kind in self._by_kind:
+            raise ValueError(f"a handler for {kind!r} is already registered")
+        self._by_kind[kind] = handler
+
+    def get(self, kind: str) -> Handler | None:
+        return self._by_kind.get(kind)

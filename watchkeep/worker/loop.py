@@ -1,0 +1,147 @@
+"""The worker loop: claim due rows, run their handlers in a pool, record the outcome."""
+
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import threading
+import traceback
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+
+from watchkeep.core.clock import Clock
+from watchkeep.db.engine import Database
+from watchkeep.worker import outbox
+from watchkeep.worker.handlers import (
+    Handlers,
+    JobContext,
+    LeaseLostError,
+    PermanentFailure,
+    RetryLater,
+)
+from watchkeep.worker.outbox import Job
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    threads: int = 8
+    batch: int = 50
+    poll_seconds: float = 0.5
+    lease_seconds: float = 60.0
+    max_attempts: int = 25
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 300.0
+
+
+class Worker:
+    """Drains the outbox. Several may run at once, in one process or many."""
+
+    def __init__(
+        self, db: Database, handlers: Handlers, clock: Clock, options: WorkerOptions | None = None
+    ) -> None:
+        self.db = db
+        self.handlers = handlers
+        self.clock = clock
+        self.options = options or WorkerOptions()
+        self.worker_id = f"{socket.gethostname()[:30]}-{uuid.uuid4().hex[:8]}"
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(self.options.threads, thread_name_prefix="watchkeep-job")
+        db.on_commit(self._wake.set)
+
+    def run_once(self) -> int:
+        """Claim one batch and run it to the end; answers how many jobs ran."""
+        with self.db.write() as session:
+            jobs = outbox.claim(
+                session,
+                now=self.clock.now(),
+                limit=self.options.batch,
+                lease_seconds=self.options.lease_seconds,
+                worker_id=self.worker_id,
+            )
+        if jobs:
+            list(self._pool.map(self._run, jobs))
+        return len(jobs)
+
+    def drain(self, max_rounds: int = 1000) -> int:
+        """Run batches until nothing is due now (for tests and one-shot runs)."""
+        total = 0
+        for _ in range(max_rounds):
+            ran = self.run_once()
+            if not ran:
+                return total
+            total += ran
+        raise RuntimeError(f"outbox not drained after {max_rounds} rounds")
+
+    def run_forever(self) -> None:
+        log.info("worker %s started", self.worker_id)
+        while not self._stop.is_set():
+            try:
+                if self.run_once():
+                    continue
+                self._wait_for_work()
+            except Exception:
+                # A database blip must not kill the loop; the rows are still there.
+                log.exception("worker round failed; retrying")
+                self._stop.wait(self.options.poll_seconds)
+        log.info("worker %s stopped", self.worker_id)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._pool.shutdown(wait=True)
+
+    def _wait_for_work(self) -> None:
+        timeout = self.options.poll_seconds
+        with self.db.read() as session:
+            due = outbox.next_due_at(session)
+        if due is not None:
+            timeout = min(timeout, max(0.0, (due - self.clock.now()).total_seconds()))
+        self._wake.wait(timeout)
+        self._wake.clear()
+
+    def _run(self, job: Job) -> None:
+        handler = self.handlers.get(job.kind)
+        context = JobContext(job, self.db, self.clock)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            handler(context)
+            if not context.completed:
+                with self.db.write() as session:
+                    if not outbox.complete(session, job):
+                        log.warning("outbox row %s finished after its lease was lost", job.id)
+        except LeaseLostError:
+            log.warning("outbox row %s: lease lost, its changes were rolled back", job.id)
+        except RetryLater as exc:
+            self._retry(job, str(exc), exc.after_seconds)
+        except PermanentFailure as exc:
+            log.warning("outbox row %s (%s) failed for good: %s", job.id, job.kind, exc)
+            with self.db.write() as session:
+                outbox.fail(session, job, error=str(exc))
+        except Exception as exc:
+            error = "".join(traceback.format_exception_only(exc)).strip()
+            if job.attempts >= self.options.max_attempts:
+                log.error("outbox row %s (%s) gave up: %s", job.id, job.kind, error)
+                with self.db.write() as session:
+                    outbox.fail(session, job, error=error)
+            else:
+                log.warning("outbox row %s (%s) will retry: %s", job.id, job.kind, error)
+                self._retry(job, error, None)
+
+    def _retry(self, job: Job, error: str, after_seconds: float | None) -> None:
+        delay = after_seconds if after_seconds is not None else self.backoff(job.attempts)
+        with self.db.write() as session:
+            outbox.retry(
+                session, job, due_at=self.clock.now() + timedelta(seconds=delay), error=error
+            )
+
+    def backoff(self, attempts: int) -> float:
+        """Exponential, capped, with jitter so that retries after an outage spread out."""
+        ceiling = self.options.backoff_base_seconds * 2 ** min(attempts - 1, 30)
+        return min(self.options.backoff_cap_seconds, ceiling) * random.uniform(0.5, 1.0)

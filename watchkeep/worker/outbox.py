@@ -1,0 +1,175 @@
+"""The outbox table and its operations: enqueue, claim, complete, retry, fail."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, Enum, Index, String, Text, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+
+from watchkeep.db.base import Base, BigId
+from watchkeep.db.engine import OUTBOX_TOUCHED
+
+
+class OutboxState(enum.StrEnum):
+    PENDING = "PENDING"
+    FAILED = "FAILED"
+
+
+class OutboxRow(Base):
+    """A unit of work due at `due_at`. Done rows are deleted; failed ones stay."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_state_due", "state", "due_at"),
+        Index("ix_outbox_ordering", "ordering_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Rows sharing a key run one at a time, in id order (e.g. one incident's messages).
+    ordering_key: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[OutboxState] = mapped_column(
+        Enum(OutboxState, native_enum=False, length=10, create_constraint=True),
+        default=OutboxState.PENDING,
+    )
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed row, as handed to a handler."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    ordering_key: str | None
+    lease: str
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    now: datetime,
+    due_at: datetime | None = None,
+    ordering_key: str | None = None,
+) -> OutboxRow:
+    """Add a row in the caller's transaction: it exists exactly when the change commits."""
+    row = OutboxRow(
+        kind=kind,
+        payload=payload,
+        ordering_key=ordering_key,
+        due_at=due_at or now,
+        created_at=now,
+    )
+    session.add(row)
+    session.info[OUTBOX_TOUCHED] = True
+    return row
+
+
+def claim(
+    session: Session, *, now: datetime, limit: int, lease_seconds: float, worker_id: str
+) -> list[Job]:
+    """Lease up to `limit` due rows, at most one per ordering key.
+
+    A row is due when it is pending, its time has come, its lease (if any) has
+    expired, and no earlier pending row shares its ordering key. An expired
+    lease is how a killed worker's row comes back.
+    """
+    earlier = aliased(OutboxRow)
+    blocked = exists().where(
+        earlier.ordering_key == OutboxRow.ordering_key,
+        earlier.id < OutboxRow.id,
+        earlier.state == OutboxState.PENDING,
+    )
+    query = (
+        select(OutboxRow)
+        .where(
+            OutboxRow.state == OutboxState.PENDING,
+            OutboxRow.due_at <= now,
+            or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until < now),
+            or_(OutboxRow.ordering_key.is_(None), ~blocked),
+        )
+        .order_by(OutboxRow.due_at, OutboxRow.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=OutboxRow)
+    )
+    jobs = []
+    lease_until = now + timedelta(seconds=lease_seconds)
+    for row in session.scalars(query):
+        lease = f"{worker_id}:{uuid.uuid4().hex[:12]}"
+        row.locked_by = lease
+        row.locked_until = lease_until
+        row.attempts += 1
+        jobs.append(Job(row.id, row.kind, dict(row.payload), row.attempts, row.ordering_key, lease))
+    return jobs
+
+
+def complete(session: Session, job: Job) -> bool:
+    """Delete a finished row; False if its lease was lost to another worker."""
+    result = session.execute(
+        delete(OutboxRow).where(OutboxRow.id == job.id, OutboxRow.locked_by == job.lease)
+    )
+    return result.rowcount == 1
+
+
+def retry(session: Session, job: Job, *, due_at: datetime, error: str) -> None:
+    """Release the lease and try again at `due_at`, keeping the error for operators."""
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == job.id, OutboxRow.locked_by == job.lease)
+        .values(due_at=due_at, locked_by=None, locked_until=None, last_error=error[:4000])
+    )
+
+
+def fail(session: Session, job: Job, *, error: str) -> None:
+    """Stop trying; the row stays, FAILED, with its error."""
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == job.id, OutboxRow.locked_by == job.lease)
+        .values(
+            state=OutboxState.FAILED, locked_by=None, locked_until=None, last_error=error[:4000]
+        )
+    )
+
+
+def next_due_at(session: Session) -> datetime | None:
+    """When the earliest pending row falls due, so an idle worker knows how long to sleep."""
+    return session.scalar(
+        select(func.min(OutboxRow.due_at)).where(OutboxRow.state == OutboxState.PENDING)
+    )
+
+
+def pending_count(session: Session, kind_prefix: str = "") -> int:
+    query = select(func.count()).where(OutboxRow.state == OutboxState.PENDING)
+    if kind_prefix:
+        query = query.where(OutboxRow.kind.startswith(kind_prefix))
+    return session.scalar(query) or 0
+
+
+def requeue_failed(session: Session, *, now: datetime, kind_prefix: str = "") -> int:
+    """Give failed rows another run (after an operator fixed the cause)."""
+    query = (
+        update(OutboxRow)
+        .where(OutboxRow.state == OutboxState.FAILED)
+        .values(state=OutboxState.PENDING, due_at=now, attempts=0)
+    )
+    if kind_prefix:
+        query = query.where(OutboxRow.kind.startswith(kind_prefix))
+    count = session.execute(query).rowcount
+    if count:
+        session.info[OUTBOX_TOUCHED] = True
+    return count
