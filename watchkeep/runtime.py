@@ -33,6 +33,8 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+    # Resolved now so that the first start keeps one key in the data folder for good.
+    _ = settings.resolved_secret_key
     db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
     runtime = Runtime(settings=settings, db=db, clock=clock or SystemClock())
     register_core_jobs(runtime.handlers, runtime.bus)

@@ -25,6 +25,10 @@ def get_service(session: Session, service_id: int) -> Service:
     return service
 
 
+def get_service_by_name(session: Session, name: str) -> Service | None:
+    return session.scalar(select(Service).where(Service.name == name.strip()))
+
+
 def list_services(session: Session, *, limit: int, offset: int) -> tuple[Sequence[Service], int]:
     total = session.scalar(select(func.count()).select_from(Service)) or 0
     query = select(Service).order_by(Service.name).limit(limit).offset(offset)
@@ -117,5 +121,5 @@ def normalize_slack_channel(channel: str | None) -> str | None:
 
 
 def _check_name_free(session: Session, name: str) -> None:
-    if session.scalar(select(Service.id).where(Service.name == name.strip())) is not None:
+    if get_service_by_name(session, name) is not None:
         raise ConflictError(f"a service named {name.strip()!r} already exists")

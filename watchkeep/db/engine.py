@@ -64,12 +64,15 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only snapshot; anything written is rolled back."""
-        with self._read_sessions() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+        """A snapshot whose transaction ends with the block, never committing.
+
+        Closing (rather than rolling back) leaves loaded objects readable, detached.
+        """
+        session = self._read_sessions()
+        try:
+            yield session
+        finally:
+            session.close()
 
     def on_commit(self, listener: Callable[[], None]) -> None:
         """Call `listener` after every write transaction that enqueued outbox rows."""

@@ -135,13 +135,18 @@ class Worker:
                 self._retry(job, error, None)
 
     def _retry(self, job: Job, error: str, after_seconds: float | None) -> None:
-        delay = after_seconds if after_seconds is not None else self.backoff(job.attempts)
+        if after_seconds is None:
+            after_seconds = backoff_seconds(job.attempts, self.options)
         with self.db.write() as session:
             outbox.retry(
-                session, job, due_at=self.clock.now() + timedelta(seconds=delay), error=error
+                session,
+                job,
+                due_at=self.clock.now() + timedelta(seconds=after_seconds),
+                error=error,
             )
 
-    def backoff(self, attempts: int) -> float:
-        """Exponential, capped, with jitter so that retries after an outage spread out."""
-        ceiling = self.options.backoff_base_seconds * 2 ** min(attempts - 1, 30)
-        return min(self.options.backoff_cap_seconds, ceiling) * random.uniform(0.5, 1.0)
+
+def backoff_seconds(attempts: int, options: WorkerOptions) -> float:
+    """Exponential, capped, with jitter so that retries after an outage spread out."""
+    ceiling = options.backoff_base_seconds * 2 ** min(attempts - 1, 30)
+    return min(options.backoff_cap_seconds, ceiling) * random.uniform(0.5, 1.0)

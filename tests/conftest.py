@@ -1,0 +1,184 @@
+"""Fixtures for the whole suite.
+
+`db_url` is a freshly migrated SQLite database per test; `pg_url` the same on a
+real PostgreSQL server (skipped with the reason when there is none, except in
+CI, where a missing PostgreSQL is a failure). `any_db_url` runs a test on both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from support import (
+    FrozenClock,
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_unavailable_reason,
+)
+
+from watchkeep.app import create_app
+from watchkeep.config import Settings
+from watchkeep.core import accounts
+from watchkeep.core.models import Role
+from watchkeep.db.engine import Database
+from watchkeep.db.migrate import upgrade
+from watchkeep.db.models import Base
+from watchkeep.runtime import Runtime, build_runtime
+
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own WATCHKEEP_* settings must never leak into a test."""
+    for name in list(os.environ):
+        if name.startswith("WATCHKEEP_") and name != "WATCHKEEP_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy (much faster than migrating)."""
+    path = tmp_path_factory.mktemp("template") / "watchkeep.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def db_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "watchkeep.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    reason = postgres_unavailable_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test PostgreSQL: {reason}")
+        pytest.skip(reason)
+    url = create_postgres_database()
+    upgrade(Database(url.render_as_string(hide_password=False)))
+    yield url.render_as_string(hide_password=False)
+    drop_postgres_database(url)
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> str:
+    """The session's PostgreSQL database, emptied for this test."""
+    engine = create_engine(pg_database)
+    tables = ", ".join(
+        f'"{table.name}"' for table in Base.metadata.sorted_tables if table.name != "counters"
+    )
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text("UPDATE counters SET value = 0"))
+    engine.dispose()
+    return pg_database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_db_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("db_url" if request.param == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+def _runtime(url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Runtime]:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=url,
+        base_url="https://watchkeep.example.com",
+        secret_key="test-secret-key",
+        worker_threads=4,
+    )
+    runtime = build_runtime(settings, clock=clock)
+    yield runtime
+    runtime.db.dispose()
+
+
+@pytest.fixture
+def runtime(db_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Runtime]:
+    """The runtime on SQLite."""
+    yield from _runtime(db_url, clock, tmp_path)
+
+
+@pytest.fixture
+def any_runtime(any_db_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Runtime]:
+    """The runtime on SQLite, then on PostgreSQL."""
+    yield from _runtime(any_db_url, clock, tmp_path)
+
+
+@pytest.fixture
+def make_token(runtime: Runtime) -> Callable[..., str]:
+    """A bearer token for a new user of the given role."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role = Role.RESPONDER, name: str | None = None) -> str:
+        n = next(counter)
+        with runtime.db.write() as session:
+            user = accounts.create_user(
+                session,
+                email=f"{role.value}{n}@example.com",
+                name=name or f"{role.value.title()} {n}",
+                role=role,
+                now=runtime.clock.now(),
+            )
+            return accounts.create_token(session, user, name="test", now=runtime.clock.now())
+
+    return make
+
+
+class Api:
+    """A TestClient that speaks as one user."""
+
+    def __init__(self, client: TestClient, token: str) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def as_(self, token: str) -> Api:
+        return Api(self.client, token)
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path: str, json: object = None, **kwargs):
+        return self.client.post(path, json=json, headers=self.headers, **kwargs)
+
+    def patch(self, path: str, json: object = None, **kwargs):
+        return self.client.patch(path, json=json, headers=self.headers, **kwargs)
+
+    def delete(self, path: str, **kwargs):
+        return self.client.delete(path, headers=self.headers, **kwargs)
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime, run_worker=False)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def admin_api(client: TestClient, make_token: Callable[..., str]) -> Api:
+    return Api(client, make_token(Role.ADMIN, "Ada Admin"))
+
+
+@pytest.fixture
+def service_id(admin_api: Api) -> int:
+    response = admin_api.post("/api/v1/services", {"name": "checkout", "slack_channel": "#ops"})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]

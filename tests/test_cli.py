@@ -1,0 +1,130 @@
+"""The `watchkeep` command as an operator meets it, on a fresh embedded database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def watchkeep(data_dir: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "watchkeep", *args],
+        env={**os.environ, "WATCHKEEP_DATA_DIR": str(data_dir), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_bootstrap_then_serve_on_a_fresh_machine(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = watchkeep(
+        data,
+        "create-admin",
+        "--email",
+        "Ops@Example.com",
+        "--password",
+        "correct horse",
+        "--name",
+        "Ops",
+    )
+    assert first.returncode == 0, first.stderr
+    assert "created" in first.stdout
+    again = watchkeep(
+        data,
+        "create-admin",
+        "--email",
+        "ops@example.com",
+        "--password",
+        "correct horse",
+        "--name",
+        "Ops Lead",
+    )
+    assert again.returncode == 0
+    assert "updated" in again.stdout
+    minted = watchkeep(data, "create-token", "--email", "ops@example.com", "--name", "ci")
+    assert minted.returncode == 0, minted.stderr
+    token = minted.stdout.strip().splitlines()[-1]
+    assert token.startswith("wk_")
+    assert " " not in token
+    assert (data / "secret.key").exists()
+    assert (data / "watchkeep.db").exists()
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "watchkeep", "serve", "--port", str(port)],
+        env={**os.environ, "WATCHKEEP_DATA_DIR": str(data)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None, server.stdout.read()
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
+        auth = {"Authorization": f"Bearer {token}"}
+        service = httpx.post(f"{base}/api/v1/services", json={"name": "web"}, headers=auth)
+        assert service.status_code == 201
+        incident = httpx.post(
+            f"{base}/api/v1/incidents",
+            json={"title": "502s", "service_id": service.json()["id"]},
+            headers=auth,
+        )
+        assert incident.status_code == 201
+        assert incident.json()["created_by"]["name"] == "Ops Lead"
+        assert httpx.get(f"{base}/api/v1/incidents", headers=auth).json()["total"] == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_create_token_refuses_an_unknown_user(tmp_path: Path) -> None:
+    result = watchkeep(tmp_path / "data", "create-token", "--email", "nobody@example.com")
+    assert result.returncode != 0
+    assert "no active user" in result.stderr
+
+
+def test_create_admin_refuses_a_short_password(tmp_path: Path) -> None:
+    result = watchkeep(
+        tmp_path / "data", "create-admin", "--email", "a@b.co", "--password", "short", "--name", "A"
+    )
+    assert result.returncode != 0
+    assert "8 characters" in result.stderr
+
+
+@pytest.mark.postgres
+def test_postgresql_needs_an_explicit_migrate(tmp_path: Path, pg_database: str) -> None:
+    from support import create_postgres_database, drop_postgres_database
+
+    url = create_postgres_database()
+    env = {"WATCHKEEP_DATABASE_URL": url.render_as_string(hide_password=False)}
+    try:
+        refused = watchkeep(tmp_path, "worker", env=env)
+        assert refused.returncode != 0
+        assert "watchkeep migrate" in refused.stderr
+        migrated = watchkeep(tmp_path, "migrate", env=env)
+        assert migrated.returncode == 0, migrated.stderr
+        assert "revision 0001" in migrated.stdout
+    finally:
+        drop_postgres_database(url)
