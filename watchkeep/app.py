@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from watchkeep.api.errors import install_error_handlers
-from watchkeep.api.limits import BodySizeLimit
 from watchkeep.api.v1 import router as api_v1
 from watchkeep.runtime import Runtime
 
@@ -42,6 +41,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         version="0.1.0",
         description="Incident response for SRE teams who live in Slack.",
         lifespan=lifespan,
+        max_body_size=runtime.settings.max_body_bytes,
     )
     app.state.runtime = runtime
     install_error_handlers(app)
@@ -51,5 +51,4 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
     return app

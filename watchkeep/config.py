@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = 60.0
     worker_max_attempts: int = 25
 
-    db_pool_size: int = Field(default=20, ge=1)
+    # At least the web thread pool (40) plus the worker's threads, so connections are kept.
+    db_pool_size: int = Field(default=50, ge=1)
 
     @property
     def embedded(self) -> bool:

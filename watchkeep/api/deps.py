@@ -18,7 +18,8 @@ from watchkeep.runtime import Runtime
 _bearer = HTTPBearer(auto_error=False, description="An API token from `watchkeep create-token`")
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies that do no I/O are async: a sync one costs a thread-pool hop per request.
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
@@ -58,7 +59,7 @@ def _unauthorized(reason: str) -> HTTPException:
 
 
 def requires(permission: Permission) -> Callable[[Principal], Principal]:
-    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not allows(principal.role, permission):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
@@ -80,7 +81,7 @@ class Page:
     offset: int
 
 
-def page(
+async def page(
     limit: Annotated[int, Query(ge=1, le=200, description="Items per page")] = 50,
     offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
 ) -> Page:

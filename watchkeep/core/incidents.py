@@ -124,15 +124,19 @@ def create_incident(
         created_by_user_id=actor.user_id,
         created_by_name=actor.name,
     )
-    try:
-        # The partial unique index settles a race between two triggers with one key.
-        with session.begin_nested():
-            session.add(incident)
-    except IntegrityError:
-        existing = find_open_by_dedup_key(session, service_id, dedup_key or "")
-        if existing is None:
-            raise
-        return existing, False
+    if dedup_key:
+        try:
+            # The partial unique index settles a race between two triggers with one key.
+            with session.begin_nested():
+                session.add(incident)
+        except IntegrityError:
+            existing = find_open_by_dedup_key(session, service_id, dedup_key)
+            if existing is None:
+                raise
+            return existing, False
+    else:
+        session.add(incident)
+        session.flush()
     events.record(
         session, incident, events.EventType.TRIGGERED, f"Triggered by {actor.name}", actor, now=now
     )

@@ -39,13 +39,15 @@ class Database:
     def _create_engine(url: str, pool_size: int, echo: bool) -> Engine:
         if not url.startswith("sqlite"):
             return create_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+                url, pool_size=pool_size, max_overflow=pool_size // 2, pool_pre_ping=True, echo=echo
             )
+        # SQLite connections are cheap to keep and costly to open (the PRAGMAs
+        # below), so keep one per thread that may ask rather than churn overflow.
         engine = create_engine(
             url,
             echo=echo,
-            pool_size=pool_size,
-            max_overflow=pool_size,
+            pool_size=max(pool_size, 64),
+            max_overflow=64,
             connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(engine, "connect", _configure_sqlite_connection)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from watchkeep.core import transitions
 from watchkeep.core.events import EVENT_JOB, DomainEvent
 from watchkeep.worker.handlers import Handlers, JobContext
+from watchkeep.worker.outbox import Job
 
 Subscriber = Callable[[Session, DomainEvent, datetime], None]
 
@@ -26,11 +27,11 @@ class EventBus:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
-    def dispatch(self, context: JobContext) -> None:
-        event = DomainEvent.from_payload(context.job.payload)
-        with context.transaction() as session:
+    def dispatch(self, session: Session, jobs: list[Job], now: datetime) -> None:
+        for job in jobs:
+            event = DomainEvent.from_payload(job.payload)
             for subscriber in self._subscribers:
-                subscriber(session, event, context.clock.now())
+                subscriber(session, event, now)
 
 
 def expire_snooze(context: JobContext) -> None:
@@ -41,5 +42,5 @@ def expire_snooze(context: JobContext) -> None:
 
 
 def register_core_jobs(handlers: Handlers, bus: EventBus) -> None:
-    handlers.register(EVENT_JOB, bus.dispatch)
+    handlers.register_batch(EVENT_JOB, bus.dispatch)
     handlers.register(transitions.SNOOZE_EXPIRY_JOB, expire_snooze)

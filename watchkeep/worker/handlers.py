@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -54,6 +55,8 @@ class JobContext:
 
 
 Handler = Callable[[JobContext], None]
+# Database-only work on many jobs at once, inside the transaction that completes them.
+BatchHandler = Callable[[Session, list[Job], datetime], None]
 
 
 class Handlers:
@@ -61,11 +64,26 @@ class Handlers:
 
     def __init__(self) -> None:
         self._by_kind: dict[str, Handler] = {}
+        self._batches: dict[str, BatchHandler] = {}
 
     def register(self, kind: str, handler: Handler) -> None:
         if kind in self._by_kind:
             raise ValueError(f"a handler for {kind!r} is already registered")
         self._by_kind[kind] = handler
 
+    def register_batch(self, kind: str, handler: BatchHandler) -> None:
+        """A handler that only writes to the database: the worker runs a whole
+        claimed batch of `kind` in one transaction (and each job alone if that fails)."""
+
+        def one(context: JobContext) -> None:
+            with context.transaction() as session:
+                handler(session, [context.job], context.clock.now())
+
+        self.register(kind, one)
+        self._batches[kind] = handler
+
     def get(self, kind: str) -> Handler | None:
         return self._by_kind.get(kind)
+
+    def get_batch(self, kind: str) -> BatchHandler | None:
+        return self._batches.get(kind)

@@ -64,9 +64,33 @@ class Worker:
                 lease_seconds=self.options.lease_seconds,
                 worker_id=self.worker_id,
             )
-        if jobs:
-            list(self._pool.map(self._run, jobs))
+        singles = []
+        batches: dict[str, list[Job]] = {}
+        for job in jobs:
+            if self.handlers.get_batch(job.kind) is None:
+                singles.append(job)
+            else:
+                batches.setdefault(job.kind, []).append(job)
+        for kind, batch in batches.items():
+            singles.extend(self._run_batch(kind, batch))
+        if singles:
+            list(self._pool.map(self._run, singles))
         return len(jobs)
+
+    def _run_batch(self, kind: str, jobs: list[Job]) -> list[Job]:
+        """Run `jobs` together; answers them all back to be run one by one if that fails."""
+        handler = self.handlers.get_batch(kind)
+        assert handler is not None
+        try:
+            with self.db.write() as session:
+                handler(session, jobs, self.clock.now())
+                for job in jobs:
+                    if not outbox.complete(session, job):
+                        raise LeaseLostError(f"outbox row {job.id} was taken over")
+        except Exception:
+            log.warning("batch of %d %s jobs failed; running them one by one", len(jobs), kind)
+            return jobs
+        return []
 
     def drain(self, max_rounds: int = 1000) -> int:
         """Run batches until nothing is due now (for tests and one-shot runs)."""
