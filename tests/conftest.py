@@ -15,12 +15,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from support import (
-    FrozenClock,
-    create_postgres_database,
-    drop_postgres_database,
-    postgres_unavailable_reason,
-)
 
 from watchkeep.app import create_app
 from watchkeep.config import Settings
@@ -30,6 +24,13 @@ from watchkeep.db.engine import Database
 from watchkeep.db.migrate import upgrade
 from watchkeep.db.models import Base
 from watchkeep.runtime import Runtime, build_runtime
+
+from support import (
+    FrozenClock,
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_unavailable_reason,
+)
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import Api
 from fastapi.testclient import TestClient
 
 from watchkeep.core.models import Role
+
+from conftest import Api
 
 
 def test_no_token_or_a_bad_one_is_401(client: TestClient) -> None:

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from support import FrozenClock
 
 from watchkeep.core import incidents, services, transitions
 from watchkeep.core.actors import Actor
@@ -16,6 +15,8 @@ from watchkeep.core.models import IncidentStatus, Source, TimelineEvent, Urgency
 from watchkeep.core.transitions import ALLOWED, Action
 from watchkeep.runtime import Runtime
 from watchkeep.worker.outbox import OutboxRow
+
+from support import FrozenClock
 
 ALICE = Actor(name="Alice", source=Source.API)
 BOB = Actor(name="Bob", source=Source.WEB)

@@ -8,11 +8,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
-from support import create_postgres_database, drop_postgres_database, postgres_unavailable_reason
 
 from watchkeep.db.engine import Database
 from watchkeep.db.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from watchkeep.db.models import Base
+
+from support import create_postgres_database, drop_postgres_database, postgres_unavailable_reason
 
 
 def assert_schema_matches_models(db: Database) -> None:

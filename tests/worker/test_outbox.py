@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from support import FrozenClock
 
 from watchkeep.core.models import IncidentStatus
 from watchkeep.db.engine import Database
@@ -17,6 +16,8 @@ from watchkeep.worker import outbox
 from watchkeep.worker.handlers import Handlers, JobContext, PermanentFailure, RetryLater
 from watchkeep.worker.loop import Worker, WorkerOptions, backoff_seconds
 from watchkeep.worker.outbox import OutboxRow, OutboxState
+
+from support import FrozenClock
 
 
 class Recorder:

@@ -12,13 +12,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from support import FrozenClock
 
 from watchkeep.db.engine import Database
 from watchkeep.worker import outbox
 from watchkeep.worker.handlers import Handlers, JobContext
 from watchkeep.worker.loop import Worker
 from watchkeep.worker.outbox import OutboxRow, OutboxState
+
+from support import FrozenClock
 
 LEASE_SECONDS = 30
 
