@@ -70,7 +70,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 def cmd_migrate(_: argparse.Namespace) -> None:
     runtime = build_runtime(Settings())
     migrate.upgrade(runtime.db)
-    print(f"database at revision {migrate.current_revision(runtime.db)}")
+    print(f"database at revision {', '.join(sorted(migrate.current_revisions(runtime.db)))}")
 
 
 def cmd_create_admin(args: argparse.Namespace) -> None:

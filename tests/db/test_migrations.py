@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from watchkeep.db.engine import Database
-from watchkeep.db.migrate import current_revision, head_revision, is_up_to_date, upgrade
+from watchkeep.db.migrate import current_revisions, head_revisions, is_up_to_date, upgrade
 from watchkeep.db.models import Base
 
 from support import create_postgres_database, drop_postgres_database, postgres_unavailable_reason
@@ -26,7 +26,7 @@ def test_sqlite_from_empty(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
     assert not is_up_to_date(db)
     upgrade(db)
-    assert current_revision(db) == head_revision(db)
+    assert current_revisions(db) == head_revisions(db)
     assert_schema_matches_models(db)
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

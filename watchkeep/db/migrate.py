@@ -24,7 +24,7 @@ def alembic_config(db: Database) -> Config:
     return config
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+def upgrade(db: Database, revision: str = "heads") -> None:
     config = alembic_config(db)
     with db.engine.connect() as connection:
         if not db.is_sqlite:
@@ -39,14 +39,14 @@ def upgrade(db: Database, revision: str = "head") -> None:
                 connection.commit()
 
 
-def current_revision(db: Database) -> str | None:
+def current_revisions(db: Database) -> set[str]:
     with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return set(MigrationContext.configure(connection).get_current_heads())
 
 
-def head_revision(db: Database) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(db)).get_current_head()
+def head_revisions(db: Database) -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config(db)).get_heads())
 
 
 def is_up_to_date(db: Database) -> bool:
-    return current_revision(db) == head_revision(db)
+    return current_revisions(db) == head_revisions(db)
