@@ -1,0 +1,139 @@
+"""Shared by the benchmarks: a real server in a subprocess, and latency statistics."""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, make_url, text
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "WATCHKEEP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@dataclass
+class Server:
+    base_url: str
+    token: str
+    env: dict[str, str]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "watchkeep", *args], env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        raise RuntimeError(result.stderr)
+    return result.stdout
+
+
+@contextmanager
+def postgres_database() -> Iterator[str | None]:
+    """A fresh PostgreSQL database, or None when no server answers."""
+    admin = make_url(POSTGRES_ADMIN_URL)
+    name = f"watchkeep_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        print(f"(PostgreSQL skipped: {exc.__class__.__name__})")
+        yield None
+        return
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@contextmanager
+def running_server(database_url: str | None, **settings: str) -> Iterator[Server]:
+    """`watchkeep serve` on a fresh database, with an admin token."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        port = free_port()
+        env = {
+            **os.environ,
+            "WATCHKEEP_DATA_DIR": data_dir,
+            "WATCHKEEP_BASE_URL": f"http://127.0.0.1:{port}",
+            "NO_PROXY": "127.0.0.1,localhost",
+            **{f"WATCHKEEP_{k.upper()}": v for k, v in settings.items()},
+        }
+        if database_url:
+            env["WATCHKEEP_DATABASE_URL"] = database_url
+            _cli(env, "migrate")
+        _cli(
+            env,
+            "create-admin",
+            "--email",
+            "bench@example.com",
+            "--password",
+            "benchmark",
+            "--name",
+            "Bench",
+        )
+        token = _cli(env, "create-token", "--email", "bench@example.com").strip().splitlines()[-1]
+        log = open(Path(data_dir) / "server.log", "w")  # noqa: SIM115 - closed below
+        server = subprocess.Popen(
+            [sys.executable, "-m", "watchkeep", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("server did not start")
+                time.sleep(0.1)
+            yield Server(base, token, env)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            log.close()
+
+
+@dataclass
+class Latencies:
+    seconds: list[float]
+    wall: float
+
+    @property
+    def rate(self) -> float:
+        return len(self.seconds) / self.wall
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.seconds)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+    def summary(self) -> str:
+        return (
+            f"{self.rate:8.0f} req/s   p50 {self.percentile(50) * 1000:6.1f} ms   "
+            f"p99 {self.percentile(99) * 1000:6.1f} ms   mean "
+            f"{statistics.fmean(self.seconds) * 1000:6.1f} ms   (n={len(self.seconds)})"
+        )
