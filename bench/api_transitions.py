@@ -57,7 +57,7 @@ def _service(server: Server) -> int:
 
     response = httpx.post(
         f"{server.base_url}/api/v1/services",
-        json={"name": "bench"},
+        json={"name": f"bench-{time.time_ns()}"},
         headers={"Authorization": f"Bearer {server.token}"},
     )
     response.raise_for_status()

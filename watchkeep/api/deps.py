@@ -46,10 +46,10 @@ def authenticate(
     if credentials is None:
         raise _unauthorized("missing bearer token")
     with runtime.db.read() as session:
-        user = accounts.authenticate_token(session, credentials.credentials)
-        if user is None:
-            raise _unauthorized("invalid or revoked token, or disabled user")
-        return Principal(user.id, user.name, user.email, user.role)
+        owner = accounts.authenticate_token(session, credentials.credentials)
+    if owner is None:
+        raise _unauthorized("invalid or revoked token, or disabled user")
+    return Principal(owner.user_id, owner.name, owner.email, owner.role)
 
 
 def _unauthorized(reason: str) -> HTTPException:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -155,11 +156,25 @@ def create_token(session: Session, user: User, *, name: str, now: datetime) -> s
     return token
 
 
-def authenticate_token(session: Session, token: str) -> User | None:
-    """The active user a bearer token belongs to, or None."""
+@dataclass(frozen=True)
+class TokenOwner:
+    user_id: int
+    name: str
+    email: str
+    role: Role
+
+
+def authenticate_token(session: Session, token: str) -> TokenOwner | None:
+    """The active user a bearer token belongs to, or None.
+
+    One lean query: it runs on every API request.
+    """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
-    if row is None or not row.user.is_active:
-        return None
-    return row.user
+    query = (
+        select(User.id, User.name, User.email, User.role)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _hash_token(token), User.status == UserStatus.ACTIVE)
+    )
+    row = session.execute(query).first()
+    return TokenOwner(*row) if row else None

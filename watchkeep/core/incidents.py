@@ -104,7 +104,8 @@ def create_incident(
 
     Answers the incident and whether it is new.
     """
-    if session.get(Service, service_id) is None:
+    service = session.get(Service, service_id)
+    if service is None:
         raise InvalidInputError("service_id", f"no service with id {service_id}")
     if dedup_key:
         existing = find_open_by_dedup_key(session, service_id, dedup_key)
@@ -114,7 +115,7 @@ def create_incident(
         number=_next_number(session),
         title=title.strip(),
         description=description,
-        service_id=service_id,
+        service=service,
         urgency=urgency,
         status=IncidentStatus.TRIGGERED,
         dedup_key=dedup_key or None,
@@ -144,8 +145,9 @@ def create_incident(
 
 
 def _next_number(session: Session) -> int:
-    # UPDATE … RETURNING locks the counter row, so numbers never repeat.
-    number = session.scalar(
+    # UPDATE … RETURNING locks the counter row, so numbers never repeat. Plain Core:
+    # the ORM's bulk-update machinery costs more than the statement here.
+    number = session.connection().scalar(
         update(Counter)
         .where(Counter.name == INCIDENT_NUMBER)
         .values(value=Counter.value + 1)
