@@ -26,6 +26,7 @@ from watchkeep.db.models import Base
 from watchkeep.runtime import Runtime, build_runtime
 
 from support import (
+    Api,
     FrozenClock,
     create_postgres_database,
     drop_postgres_database,
@@ -99,13 +100,22 @@ def clock() -> FrozenClock:
     return FrozenClock()
 
 
-def _runtime(url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Runtime]:
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    """Extra settings for the runtime; an area's conftest may override this fixture."""
+    return {}
+
+
+def _runtime(
+    url: str, clock: FrozenClock, tmp_path: Path, overrides: dict[str, object]
+) -> Iterator[Runtime]:
     settings = Settings(
         data_dir=tmp_path / "data",
         database_url=url,
         base_url="https://watchkeep.example.com",
         secret_key="test-secret-key",
         worker_threads=4,
+        **overrides,
     )
     runtime = build_runtime(settings, clock=clock)
     yield runtime
@@ -113,15 +123,19 @@ def _runtime(url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Runtime]:
 
 
 @pytest.fixture
-def runtime(db_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Runtime]:
+def runtime(
+    db_url: str, clock: FrozenClock, tmp_path: Path, settings_overrides: dict[str, object]
+) -> Iterator[Runtime]:
     """The runtime on SQLite."""
-    yield from _runtime(db_url, clock, tmp_path)
+    yield from _runtime(db_url, clock, tmp_path, settings_overrides)
 
 
 @pytest.fixture
-def any_runtime(any_db_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Runtime]:
+def any_runtime(
+    any_db_url: str, clock: FrozenClock, tmp_path: Path, settings_overrides: dict[str, object]
+) -> Iterator[Runtime]:
     """The runtime on SQLite, then on PostgreSQL."""
-    yield from _runtime(any_db_url, clock, tmp_path)
+    yield from _runtime(any_db_url, clock, tmp_path, settings_overrides)
 
 
 @pytest.fixture
@@ -142,29 +156,6 @@ def make_token(runtime: Runtime) -> Callable[..., str]:
             return accounts.create_token(session, user, name="test", now=runtime.clock.now())
 
     return make
-
-
-class Api:
-    """A TestClient that speaks as one user."""
-
-    def __init__(self, client: TestClient, token: str) -> None:
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def as_(self, token: str) -> Api:
-        return Api(self.client, token)
-
-    def get(self, path: str, **kwargs):
-        return self.client.get(path, headers=self.headers, **kwargs)
-
-    def post(self, path: str, json: object = None, **kwargs):
-        return self.client.post(path, json=json, headers=self.headers, **kwargs)
-
-    def patch(self, path: str, json: object = None, **kwargs):
-        return self.client.patch(path, json=json, headers=self.headers, **kwargs)
-
-    def delete(self, path: str, **kwargs):
-        return self.client.delete(path, headers=self.headers, **kwargs)
 
 
 @pytest.fixture

@@ -6,9 +6,15 @@ import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL
+
+from watchkeep.runtime import Runtime
+from watchkeep.worker import outbox
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -64,3 +70,55 @@ def drop_postgres_database(url: URL) -> None:
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
     engine.dispose()
+
+
+class Api:
+    """A TestClient that speaks as one user."""
+
+    def __init__(self, client: TestClient, token: str) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def as_(self, token: str) -> Api:
+        return Api(self.client, token)
+
+    def get(self, path: str, **kwargs: Any) -> Response:
+        return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path: str, json: object = None, **kwargs: Any) -> Response:
+        return self.client.post(path, json=json, headers=self.headers, **kwargs)
+
+    def patch(self, path: str, json: object = None, **kwargs: Any) -> Response:
+        return self.client.patch(path, json=json, headers=self.headers, **kwargs)
+
+    def put(self, path: str, json: object = None, **kwargs: Any) -> Response:
+        return self.client.put(path, json=json, headers=self.headers, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Response:
+        return self.client.delete(path, headers=self.headers, **kwargs)
+
+
+class Delivery:
+    """Runs the worker until the outbox is empty, moving time forward as needed."""
+
+    def __init__(self, runtime: Runtime, clock: FrozenClock) -> None:
+        self.runtime = runtime
+        self.clock = clock
+        self.worker = runtime.worker()
+
+    def __call__(self, max_rounds: int = 2000) -> None:
+        for _ in range(max_rounds):
+            self.worker.drain()
+            with self.runtime.db.read() as session:
+                if outbox.pending_count(session) == 0:
+                    return
+                due = outbox.next_due_at(session)
+            if due is None:
+                return
+            if due > self.clock.now():
+                self.clock.advance(seconds=(due - self.clock.now()).total_seconds())
+        raise AssertionError("the outbox never emptied")
+
+    def pending(self) -> int:
+        with self.runtime.db.read() as session:
+            return outbox.pending_count(session)

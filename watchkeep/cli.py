@@ -26,6 +26,7 @@ def _runtime(args: argparse.Namespace) -> Runtime:
             "The database schema is not up to date: run `watchkeep migrate` once, "
             "then start the servers and workers."
         )
+    runtime.slack.apply_environment(runtime.db, runtime.clock.now())
     return runtime
 
 

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     worker_max_attempts: int = 25
 
     # At least the web thread pool (40) plus the worker's threads, so connections are kept.
+    slack_api_url: str = "https://slack.com/api/"
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_timeout_seconds: float = 10.0
+
     db_pool_size: int = Field(default=50, ge=1)
 
     @property

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 from watchkeep.config import Settings
 from watchkeep.core.clock import Clock, SystemClock
+from watchkeep.crypto import SecretBox
 from watchkeep.db.engine import Database
+from watchkeep.slack.integration import SlackIntegration
 from watchkeep.worker.dispatch import EventBus, register_core_jobs
 from watchkeep.worker.handlers import Handlers
 from watchkeep.worker.loop import Worker, WorkerOptions
@@ -17,6 +19,8 @@ class Runtime:
     settings: Settings
     db: Database
     clock: Clock
+    secrets: SecretBox
+    slack: SlackIntegration
     handlers: Handlers = field(default_factory=Handlers)
     bus: EventBus = field(default_factory=EventBus)
 
@@ -34,8 +38,15 @@ class Runtime:
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     # Resolved now so that the first start keeps one key in the data folder for good.
-    _ = settings.resolved_secret_key
+    secrets = SecretBox(settings.resolved_secret_key)
     db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
-    runtime = Runtime(settings=settings, db=db, clock=clock or SystemClock())
+    runtime = Runtime(
+        settings=settings,
+        db=db,
+        clock=clock or SystemClock(),
+        secrets=secrets,
+        slack=SlackIntegration(settings, secrets),
+    )
     register_core_jobs(runtime.handlers, runtime.bus)
+    runtime.slack.register(runtime.handlers, runtime.bus)
     return runtime

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from watchkeep.core.models import Role
 
-from conftest import Api
+from support import Api
 
 
 def test_no_token_or_a_bad_one_is_401(client: TestClient) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Api
+from support import Api
 
 
 def test_users_email_is_unique_whatever_its_case(admin_api: Api) -> None:

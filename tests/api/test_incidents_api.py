@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import Api
-from support import FrozenClock
+from support import Api, FrozenClock
 
 
 def trigger(api: Api, service_id: int, **fields: object) -> dict:

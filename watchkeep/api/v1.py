@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from watchkeep.api import incidents, services, teams, users
+from watchkeep.api import incidents, services, slack_integration, teams, users
 
 router = APIRouter(prefix="/api/v1")
-for module in (users, teams, services, incidents):
+for module in (users, teams, services, incidents, slack_integration):
     router.include_router(module.router)

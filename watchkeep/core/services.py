@@ -105,7 +105,7 @@ def delete_service(session: Session, service: Service) -> None:
     session.flush()
 
 
-def normalize_slack_channel(channel: str | None) -> str | None:
+def normalize_slack_channel(channel: str | None, field: str = "slack_channel") -> str | None:
     """A channel id or `#name`; a bare name gets its `#`. Empty clears."""
     if channel is None or not channel.strip():
         return None
@@ -114,7 +114,7 @@ def normalize_slack_channel(channel: str | None) -> str | None:
         channel = "#" + channel
     if not _CHANNEL.match(channel):
         raise InvalidInputError(
-            "slack_channel",
+            field,
             "must be a channel id (C…) or #name of lowercase letters, digits, - and _",
         )
     return channel

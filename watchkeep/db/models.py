@@ -2,6 +2,7 @@
 
 from watchkeep.core import models as core_models
 from watchkeep.db.base import Base
+from watchkeep.slack import models as slack_models
 from watchkeep.worker import outbox
 
-__all__ = ["Base", "core_models", "outbox"]
+__all__ = ["Base", "core_models", "outbox", "slack_models"]

@@ -160,6 +160,13 @@ def pending_count(session: Session, kind_prefix: str = "") -> int:
     return session.scalar(query) or 0
 
 
+def failed_count(session: Session, kind_prefix: str = "") -> int:
+    query = select(func.count()).where(OutboxRow.state == OutboxState.FAILED)
+    if kind_prefix:
+        query = query.where(OutboxRow.kind.startswith(kind_prefix))
+    return session.scalar(query) or 0
+
+
 def requeue_failed(session: Session, *, now: datetime, kind_prefix: str = "") -> int:
     """Give failed rows another run (after an operator fixed the cause)."""
     query = (

@@ -1,0 +1,64 @@
+"""Slack stories: the real app and worker against the fake Slack on loopback.
+
+`slack` is a fresh fake Slack world per test (one server for the session),
+with a workspace and channels; `connected` is that workspace connected to
+Watchkeep through the settings API. `deliver()` runs the worker until nothing
+is left to send, moving the frozen clock forward to each paced or retried row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from watchkeep.fakeslack import FakeClock, FakeSlackServer, SlackState, Workspace
+from watchkeep.runtime import Runtime
+
+from support import Api, Delivery, FrozenClock
+
+
+@pytest.fixture(scope="session")
+def slack_server() -> Iterator[FakeSlackServer]:
+    with FakeSlackServer() as server:
+        yield server
+
+
+@pytest.fixture
+def slack(slack_server: FakeSlackServer) -> SlackState:
+    return slack_server.reset(SlackState(clock=FakeClock()))
+
+
+@pytest.fixture
+def settings_overrides(slack_server: FakeSlackServer) -> dict[str, object]:
+    return {"slack_api_url": slack_server.url, "slack_timeout_seconds": 5}
+
+
+@pytest.fixture
+def team(slack: SlackState) -> Workspace:
+    workspace = slack.create_workspace("Acme Corp")
+    for name in ("incidents", "ops", "critical", "payments"):
+        slack.add_channel(workspace, name)
+    return workspace
+
+
+@pytest.fixture
+def deliver(runtime: Runtime, clock: FrozenClock) -> Delivery:
+    return Delivery(runtime, clock)
+
+
+@pytest.fixture
+def connected(admin_api: Api, team: Workspace, deliver: Delivery) -> Workspace:
+    """The fake workspace connected through the API, its team learnt with auth.test."""
+    response = admin_api.put(
+        "/api/v1/integrations/slack",
+        {
+            "bot_token": team.token,
+            "signing_secret": "8f742231b10e8888abcd99yyyzzz85a5",
+            "default_channel": "#incidents",
+        },
+    )
+    assert response.status_code == 200, response.text
+    deliver()
+    assert admin_api.get("/api/v1/integrations/slack").json()["team_id"] == team.team_id
+    return team

@@ -1,0 +1,185 @@
+"""`/api/v1/integrations/slack`: credentials, workspaces and their notification settings.
+
+A PUT changes only the fields it names. Secrets are stored encrypted and only
+ever shown masked. `test` and `channels` call Slack while the admin waits; no
+incident request ever does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response, status
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from watchkeep.api.deps import Admin, RuntimeDep
+from watchkeep.api.schemas import StrictModel
+from watchkeep.core.errors import ConflictError
+from watchkeep.core.models import Urgency
+from watchkeep.crypto import mask
+from watchkeep.runtime import Runtime
+from watchkeep.slack import settings
+from watchkeep.slack.errors import SlackError
+from watchkeep.slack.models import SlackWorkspace
+from watchkeep.worker import outbox
+
+router = APIRouter(prefix="/integrations/slack", tags=["slack"])
+
+Channel = Field(default=None, max_length=100)
+
+
+class Preferences(StrictModel):
+    default_channel: str | None = Channel
+    urgency_filter: str | None = None
+    urgency_channels: dict[Urgency, str | None] | None = None
+    events: dict[str, bool] | None = None
+    require_mapped_user: bool | None = None
+
+
+class SlackSettingsIn(Preferences):
+    bot_token: str | None = Field(default=None, max_length=500)
+    client_id: str | None = Field(default=None, max_length=100)
+    client_secret: str | None = Field(default=None, max_length=200)
+    signing_secret: str | None = Field(default=None, max_length=200)
+
+
+class TestIn(StrictModel):
+    channel: str | None = Channel
+    workspace_id: int | None = None
+
+
+def _workspace_view(runtime: Runtime, session: Session, workspace: SlackWorkspace) -> dict:
+    pending = outbox.pending_count(session, "slack.")
+    return {
+        "id": workspace.id,
+        "team_id": workspace.team_id,
+        "team_name": workspace.team_name,
+        "bot_user_id": workspace.bot_user_id,
+        "bot_token": mask(runtime.slack.token(workspace)),
+        "default_channel": workspace.default_channel,
+        "urgency_filter": workspace.urgency_filter,
+        "urgency_channels": workspace.urgency_channels,
+        "events": {**settings.DEFAULT_EVENTS, **workspace.events},
+        "require_mapped_user": workspace.require_mapped_user,
+        "health": {
+            "last_error": workspace.last_error,
+            "last_error_at": workspace.last_error_at,
+            "last_delivery_at": workspace.last_delivery_at,
+            "rate_limited_until": workspace.rate_limited_until,
+            "messages_waiting": pending,
+            "messages_failed": outbox.failed_count(session, "slack."),
+        },
+    }
+
+
+def _view(runtime: Runtime, session: Session) -> dict[str, Any]:
+    app = settings.app_credentials(session, now=runtime.clock.now())
+    box = runtime.secrets
+    workspaces = [_workspace_view(runtime, session, w) for w in settings.list_workspaces(session)]
+    primary = workspaces[0] if workspaces else None
+    return {
+        "configured": primary is not None,
+        "client_id": app.client_id,
+        "client_secret": mask(box.decrypt(app.client_secret_encrypted))
+        if app.client_secret_encrypted
+        else None,
+        "signing_secret": mask(box.decrypt(app.signing_secret_encrypted))
+        if app.signing_secret_encrypted
+        else None,
+        **({k: v for k, v in primary.items() if k not in ("id",)} if primary else {}),
+        "workspace_id": primary["id"] if primary else None,
+        "workspaces": workspaces,
+    }
+
+
+@router.get("")
+def get_slack_settings(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+    with runtime.db.write() as session:
+        return _view(runtime, session)
+
+
+@router.put("")
+def put_slack_settings(body: SlackSettingsIn, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    now = runtime.clock.now()
+    with runtime.db.write() as session:
+        credentials = {
+            k: changes.pop(k)
+            for k in ("client_id", "client_secret", "signing_secret")
+            if k in changes
+        }
+        if credentials:
+            settings.set_app_credentials(session, runtime.secrets, credentials, now=now)
+        workspace = settings.primary_workspace(session)
+        if changes.get("bot_token"):
+            workspace = runtime.slack.connect(session, changes["bot_token"], now, workspace)
+        changes.pop("bot_token", None)
+        if changes:
+            if workspace is None:
+                raise ConflictError("connect a workspace first: give its bot_token")
+            settings.update_preferences(workspace, _plain(changes), now=now)
+        session.flush()
+        return _view(runtime, session)
+
+
+@router.get("/workspaces/{workspace_id}")
+def get_workspace(workspace_id: int, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+    with runtime.db.read() as session:
+        return _workspace_view(runtime, session, settings.get_workspace(session, workspace_id))
+
+
+@router.put("/workspaces/{workspace_id}")
+def put_workspace(
+    workspace_id: int, body: Preferences, runtime: RuntimeDep, _: Admin
+) -> dict[str, Any]:
+    with runtime.db.write() as session:
+        workspace = settings.get_workspace(session, workspace_id)
+        changes = _plain(body.model_dump(exclude_unset=True))
+        settings.update_preferences(workspace, changes, now=runtime.clock.now())
+        session.flush()
+        return _workspace_view(runtime, session, workspace)
+
+
+@router.delete("/workspaces/{workspace_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_workspace(workspace_id: int, runtime: RuntimeDep, _: Admin) -> Response:
+    with runtime.db.write() as session:
+        session.delete(settings.get_workspace(session, workspace_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/test")
+def run_connection_test(body: TestIn, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+    """Run auth.test (and post a test message to `channel`): `ok`, or Slack's exact error."""
+    workspace = _chosen_workspace(runtime, body.workspace_id)
+    try:
+        return {"ok": True, **runtime.slack.test_connection(workspace, body.channel)}
+    except SlackError as exc:
+        return {"ok": False, "error": exc.error, "method": exc.method, "detail": str(exc)}
+
+
+@router.get("/channels")
+def list_channels(runtime: RuntimeDep, _: Admin, workspace_id: int | None = None) -> dict[str, Any]:
+    workspace = _chosen_workspace(runtime, workspace_id)
+    try:
+        return {"items": runtime.slack.list_channels(workspace)}
+    except SlackError as exc:
+        raise HTTPException(status.HTTP_502_BAD_GATEWAY, detail=f"Slack said {exc}") from exc
+
+
+def _chosen_workspace(runtime: Runtime, workspace_id: int | None) -> SlackWorkspace:
+    with runtime.db.read() as session:
+        if workspace_id is not None:
+            return settings.get_workspace(session, workspace_id)
+        workspace = settings.primary_workspace(session)
+    if workspace is None:
+        raise ConflictError("no Slack workspace is connected")
+    return workspace
+
+
+def _plain(changes: dict[str, Any]) -> dict[str, Any]:
+    if changes.get("urgency_channels") is not None:
+        changes["urgency_channels"] = {
+            getattr(k, "value", k): v for k, v in changes["urgency_channels"].items()
+        }
+    return changes

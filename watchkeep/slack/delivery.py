@@ -1,0 +1,221 @@
+"""Outbox handlers that talk to Slack: post, reply in thread, refresh, identify.
+
+Each reads what it needs, waits for a rate-limit slot, makes one call, and
+stores the outcome in the transaction that completes its row. Transient
+failures retry until they succeed (a 429 waits exactly Retry-After); permanent
+ones stop, land on the incident's timeline and in the workspace's health.
+A worker killed between Slack's answer and our commit re-sends that one
+message when its lease expires; nothing is ever lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from watchkeep.core import events
+from watchkeep.core.actors import Actor
+from watchkeep.core.models import Incident, TimelineEvent
+from watchkeep.crypto import SecretBox
+from watchkeep.slack import render, settings, throttle
+from watchkeep.slack.client import SlackGateway
+from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
+from watchkeep.slack.models import SlackMessageRef, SlackWorkspace
+from watchkeep.slack.users import slack_ids_for_emails
+from watchkeep.worker.handlers import JobContext, PermanentFailure, RetryLater
+
+
+@dataclass
+class SlackDelivery:
+    gateway: SlackGateway
+    box: SecretBox
+    base_url: str
+
+    def incident_url(self, incident_id: int) -> str:
+        return f"{self.base_url.rstrip('/')}/incidents/{incident_id}"
+
+    def post(self, context: JobContext) -> None:
+        payload = context.job.payload
+        with context.db.read() as session:
+            workspace = session.get(SlackWorkspace, payload["workspace_id"])
+            incident = session.get(Incident, payload["incident_id"])
+            if workspace is None or incident is None or _ref(session, incident.id, workspace.id):
+                return
+            message = render.incident_message(incident, self.incident_url(incident.id))
+        answer = self.send(
+            context,
+            workspace,
+            "chat.postMessage",
+            payload["channel"],
+            incident_id=incident.id,
+            unfurl_links=False,
+            **message,
+        )
+        with context.transaction() as session:
+            session.add(
+                SlackMessageRef(
+                    incident_id=incident.id,
+                    workspace_id=workspace.id,
+                    channel_id=answer["channel"],
+                    ts=answer["ts"],
+                    created_at=context.clock.now(),
+                )
+            )
+            settings.get_workspace(session, workspace.id).last_delivery_at = context.clock.now()
+
+    def reply(self, context: JobContext) -> None:
+        payload = context.job.payload
+        with context.db.read() as session:
+            workspace = session.get(SlackWorkspace, payload["workspace_id"])
+            ref = _ref(session, payload["incident_id"], payload["workspace_id"])
+            entry = session.get(TimelineEvent, payload["timeline_event_id"])
+            if workspace is None or ref is None or entry is None:
+                return
+        mentions = {}
+        if entry.type == "escalated":
+            emails = [p.get("email") for p in (entry.data or {}).get("paged", []) if p.get("email")]
+            mentions = slack_ids_for_emails(self, context, workspace, emails)
+        self.send(
+            context,
+            workspace,
+            "chat.postMessage",
+            ref.channel_id,
+            incident_id=ref.incident_id,
+            thread_ts=ref.ts,
+            text=render.thread_reply(entry, mentions),
+        )
+
+    def refresh(self, context: JobContext) -> None:
+        payload = context.job.payload
+        with context.db.read() as session:
+            workspace = session.get(SlackWorkspace, payload["workspace_id"])
+            ref = _ref(session, payload["incident_id"], payload["workspace_id"])
+            incident = session.get(Incident, payload["incident_id"])
+            if workspace is None or ref is None or incident is None:
+                return
+            message = render.incident_message(incident, self.incident_url(incident.id))
+        self.send(
+            context,
+            workspace,
+            "chat.update",
+            ref.channel_id,
+            incident_id=incident.id,
+            ts=ref.ts,
+            **message,
+        )
+
+    def identify(self, context: JobContext) -> None:
+        """Learn which team a stored token belongs to (auth.test)."""
+        with context.db.read() as session:
+            workspace = session.get(SlackWorkspace, context.job.payload["workspace_id"])
+            if workspace is None:
+                return
+        answer = self.send(context, workspace, "auth.test", None)
+        with context.transaction() as session:
+            record_identity(session, session.get(SlackWorkspace, workspace.id), answer)
+
+    def send(
+        self,
+        context: JobContext,
+        workspace: SlackWorkspace,
+        method: str,
+        channel: str | None,
+        *,
+        incident_id: int | None = None,
+        **params: Any,
+    ) -> dict[str, Any]:
+        """`call`, and a permanent failure stops the job and is shown to people."""
+        try:
+            return self.call(context, workspace, method, channel, **params)
+        except SlackPermanentError as exc:
+            with context.db.write() as session:
+                _record_failure(session, workspace.id, incident_id, channel, exc, context)
+            raise PermanentFailure(str(exc)) from exc
+
+    def call(
+        self,
+        context: JobContext,
+        workspace: SlackWorkspace,
+        method: str,
+        channel: str | None,
+        **params: Any,
+    ) -> dict[str, Any]:
+        """One paced call to Slack; transient failures become RetryLater, permanent ones raise."""
+        now = context.clock.now()
+        with context.db.write() as session:
+            wait = throttle.reserve(session, workspace.id, method, channel, now)
+        if wait > 0:
+            raise RetryLater(f"pacing {method} in {channel or 'workspace'}", after_seconds=wait)
+        if channel is not None:
+            params["channel"] = channel
+        try:
+            answer = self.gateway.call(settings.bot_token(self.box, workspace), method, **params)
+        except SlackRateLimitedError as exc:
+            with context.db.write() as session:
+                throttle.back_off(session, workspace.id, method, channel, now, exc.retry_after)
+                row = session.get(SlackWorkspace, workspace.id)
+                if row is not None:
+                    row.rate_limited_until = now + timedelta(seconds=exc.retry_after)
+            raise RetryLater(str(exc), after_seconds=exc.retry_after) from exc
+        except SlackTransientError as exc:
+            raise RetryLater(str(exc)) from exc
+        return answer
+
+
+def _ref(session: Session, incident_id: int, workspace_id: int) -> SlackMessageRef | None:
+    return session.scalar(
+        select(SlackMessageRef).where(
+            SlackMessageRef.incident_id == incident_id,
+            SlackMessageRef.workspace_id == workspace_id,
+        )
+    )
+
+
+def _record_failure(
+    session: Session,
+    workspace_id: int,
+    incident_id: int | None,
+    channel: str | None,
+    error: SlackPermanentError,
+    context: JobContext,
+) -> None:
+    now = context.clock.now()
+    where = f" in {channel}" if channel else ""
+    message = f"Slack {error.method} failed{where}: {error.error}"
+    workspace = session.get(SlackWorkspace, workspace_id)
+    if workspace is not None:
+        workspace.last_error, workspace.last_error_at = message, now
+    incident = session.get(Incident, incident_id) if incident_id else None
+    if incident is not None:
+        # Not announced: a failure to notify must not cause more notifications.
+        events.record(
+            session,
+            incident,
+            "notification_failed",
+            message,
+            Actor.system(),
+            now=now,
+            data={"workspace_id": workspace_id, "error": error.error, "channel": channel},
+            announce=False,
+        )
+
+
+def record_identity(session: Session, workspace: SlackWorkspace | None, answer: dict) -> None:
+    if workspace is None:
+        return
+    team_id = answer.get("team_id")
+    other = settings.workspace_for_team(session, team_id) if team_id else None
+    if other is not None and other.id != workspace.id:
+        # The same team connected twice (env token, then OAuth): keep one row, newest token.
+        other.bot_token_encrypted = workspace.bot_token_encrypted
+        session.delete(workspace)
+        workspace = other
+    workspace.team_id = team_id
+    workspace.team_name = answer.get("team")
+    workspace.team_url = answer.get("url")
+    workspace.bot_user_id = answer.get("user_id")
+    workspace.bot_id = answer.get("bot_id")

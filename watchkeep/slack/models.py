@@ -1,0 +1,101 @@
+"""Slack state kept in Watchkeep's database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from watchkeep.db.base import Base
+
+DEFAULT_EVENTS = {
+    "incident_triggered": True,
+    "incident_acknowledged": True,
+    "incident_resolved": True,
+    "incident_escalated": True,
+    "sla_breached": True,
+    "incident_snoozed": True,
+    "incident_reopened": True,
+    "note_added": False,
+}
+
+
+class SlackApp(Base):
+    """The Slack app's own credentials (one row): shared by every workspace."""
+
+    __tablename__ = "slack_app"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str | None] = mapped_column(String(100))
+    client_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    signing_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class SlackWorkspace(Base):
+    """One connected Slack workspace (an installation of the app) and its preferences."""
+
+    __tablename__ = "slack_workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    team_name: Mapped[str | None] = mapped_column(String(200))
+    team_url: Mapped[str | None] = mapped_column(String(300))
+    bot_token_encrypted: Mapped[str] = mapped_column(Text)
+    bot_user_id: Mapped[str | None] = mapped_column(String(32))
+    bot_id: Mapped[str | None] = mapped_column(String(32))
+
+    default_channel: Mapped[str | None] = mapped_column(String(100))
+    urgency_filter: Mapped[str] = mapped_column(String(20), default="all")
+    urgency_channels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    events: Mapped[dict[str, bool]] = mapped_column(JSON, default=lambda: dict(DEFAULT_EVENTS))
+    require_mapped_user: Mapped[bool] = mapped_column(default=False)
+
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    last_delivery_at: Mapped[datetime | None]
+    rate_limited_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SlackMessageRef(Base):
+    """Where an incident's message lives in a workspace: every later change
+    updates that message and replies in its thread."""
+
+    __tablename__ = "slack_message_refs"
+    __table_args__ = (UniqueConstraint("incident_id", "workspace_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("slack_workspaces.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class SlackPacing(Base):
+    """Rate-limit state shared by every worker: the theoretical arrival time of
+    the next call for a key (GCRA), and how long Slack told us to back off."""
+
+    __tablename__ = "slack_pacing"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_at: Mapped[datetime]
+
+
+class SlackUserLink(Base):
+    """A cached answer to "which Slack user has this email?" (and back)."""
+
+    __tablename__ = "slack_user_links"
+    __table_args__ = (UniqueConstraint("workspace_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("slack_workspaces.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    slack_name: Mapped[str | None] = mapped_column(String(200))
+    fetched_at: Mapped[datetime]

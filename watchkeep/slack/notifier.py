@@ -1,0 +1,101 @@
+"""From domain events to Slack jobs, decided inside the event's fan-out transaction.
+
+Per workspace: a new incident that passes the urgency filter becomes a `post`
+to its routed channel; each later change becomes a thread `reply` (if its
+toggle is on) and a `refresh` of the message. All of an incident's jobs in a
+workspace share one ordering key, so they run in order and only after the
+first message exists. A refresh renders the incident as it is when it runs,
+so one waiting refresh stands for any number of changes: a storm of changes
+coalesces into the newest update.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from watchkeep.core.events import DomainEvent, EventType
+from watchkeep.core.models import Incident
+from watchkeep.slack import settings
+from watchkeep.slack.models import SlackWorkspace
+from watchkeep.worker import outbox
+from watchkeep.worker.outbox import OutboxRow, OutboxState
+
+POST_JOB = "slack.post"
+REPLY_JOB = "slack.reply"
+REFRESH_JOB = "slack.refresh"
+IDENTIFY_JOB = "slack.identify"
+
+
+def ordering_key(workspace_id: int, incident_id: int) -> str:
+    return f"slack:{workspace_id}:incident:{incident_id}"
+
+
+def fan_out(session: Session, event: DomainEvent, now: datetime) -> None:
+    incident = session.get(Incident, event.incident_id)
+    if incident is None:
+        return
+    for workspace in settings.list_workspaces(session):
+        if not settings.announces(workspace, incident.urgency):
+            continue
+        if event.type == EventType.TRIGGERED:
+            _announce(session, workspace, incident, now)
+        else:
+            _follow_up(session, workspace, incident, event, now)
+
+
+def _announce(
+    session: Session, workspace: SlackWorkspace, incident: Incident, now: datetime
+) -> None:
+    if not settings.replies_to(workspace, EventType.TRIGGERED):
+        return
+    channel = settings.route(workspace, incident.service, incident.urgency)
+    if channel is None:
+        workspace.last_error = (
+            f"incident #{incident.number} was not announced: no channel for service "
+            f"{incident.service.name!r} and no default channel"
+        )
+        workspace.last_error_at = now
+        return
+    payload = {"workspace_id": workspace.id, "incident_id": incident.id, "channel": channel}
+    outbox.enqueue(
+        session, POST_JOB, payload, now=now, ordering_key=ordering_key(workspace.id, incident.id)
+    )
+
+
+def _follow_up(
+    session: Session,
+    workspace: SlackWorkspace,
+    incident: Incident,
+    event: DomainEvent,
+    now: datetime,
+) -> None:
+    key = ordering_key(workspace.id, incident.id)
+    if settings.replies_to(workspace, event.type):
+        payload = {
+            "workspace_id": workspace.id,
+            "incident_id": incident.id,
+            "timeline_event_id": event.timeline_event_id,
+        }
+        outbox.enqueue(session, REPLY_JOB, payload, now=now, ordering_key=key)
+    if not _refresh_waiting(session, key):
+        payload = {"workspace_id": workspace.id, "incident_id": incident.id}
+        outbox.enqueue(session, REFRESH_JOB, payload, now=now, ordering_key=key)
+
+
+def _refresh_waiting(session: Session, key: str) -> bool:
+    """A refresh not yet started will show this change too."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    OutboxRow.kind == REFRESH_JOB,
+                    OutboxRow.ordering_key == key,
+                    OutboxRow.state == OutboxState.PENDING,
+                    OutboxRow.locked_by.is_(None),
+                )
+            )
+        )
+    )

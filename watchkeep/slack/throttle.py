@@ -1,0 +1,114 @@
+"""Slack's rate limits, declared once and shared by every worker through the database.
+
+Each limit is a sustained rate plus a burst, kept per channel or per workspace,
+and enforced with GCRA (the "generic cell rate algorithm"): a key stores the
+theoretical time its next call is due; a call may go if that time is no more
+than the burst allowance ahead of now. A call that may not go yet is told how
+long to wait, and its outbox row sleeps exactly that long. A 429 pushes the
+key's time out by Slack's Retry-After, so every worker waits, not just one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from watchkeep.slack.models import SlackPacing
+
+
+@dataclass(frozen=True)
+class Limit:
+    per_minute: float
+    burst: int
+    per_channel: bool = False
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(seconds=60 / self.per_minute)
+
+    @property
+    def tolerance(self) -> timedelta:
+        return self.interval * (self.burst - 1)
+
+
+TIER_2 = Limit(per_minute=20, burst=3)
+TIER_3 = Limit(per_minute=50, burst=5)
+TIER_4 = Limit(per_minute=100, burst=10)
+
+# What Slack documents (see SLACK-NOTES.md), a little under it so we never meet a 429.
+LIMITS: dict[str, tuple[Limit, ...]] = {
+    "chat.postMessage": (Limit(per_minute=60, burst=3, per_channel=True), Limit(300, burst=20)),
+    "chat.update": (TIER_3,),
+    "conversations.list": (TIER_2,),
+    "conversations.create": (TIER_2,),
+    "conversations.archive": (TIER_2,),
+    "conversations.setTopic": (TIER_2,),
+    "conversations.invite": (TIER_3,),
+    "conversations.info": (TIER_3,),
+    "users.lookupByEmail": (TIER_3,),
+    "users.info": (TIER_4,),
+}
+
+
+def _keys(workspace_id: int, method: str, channel: str | None) -> list[tuple[str, Limit]]:
+    keys = []
+    for limit in LIMITS.get(method, ()):
+        if limit.per_channel:
+            keys.append((f"{workspace_id}:{method}:{channel or '-'}", limit))
+        else:
+            keys.append((f"{workspace_id}:{method}", limit))
+    return keys
+
+
+def _locked_rows(session: Session, keys: list[str], now: datetime) -> dict[str, SlackPacing]:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(SlackPacing)
+        .values([{"key": key, "next_at": now} for key in keys])
+        .on_conflict_do_nothing()
+    )
+    query = select(SlackPacing).where(SlackPacing.key.in_(keys)).with_for_update()
+    return {row.key: row for row in session.scalars(query)}
+
+
+def reserve(
+    session: Session, workspace_id: int, method: str, channel: str | None, now: datetime
+) -> float:
+    """Take a slot for one call now; answers 0, or the seconds to wait and takes nothing."""
+    keyed = _keys(workspace_id, method, channel)
+    if not keyed:
+        return 0.0
+    rows = _locked_rows(session, [key for key, _ in keyed], now)
+    wait = 0.0
+    for key, limit in keyed:
+        due = max(rows[key].next_at, now)
+        wait = max(wait, (due - now - limit.tolerance).total_seconds())
+    if wait > 0:
+        return wait
+    for key, limit in keyed:
+        rows[key].next_at = max(rows[key].next_at, now) + limit.interval
+    return 0.0
+
+
+def back_off(
+    session: Session,
+    workspace_id: int,
+    method: str,
+    channel: str | None,
+    now: datetime,
+    retry_after: float,
+) -> None:
+    """Slack answered 429: nobody calls `method` there again before Retry-After."""
+    keyed = _keys(workspace_id, method, channel) or [
+        (f"{workspace_id}:{method}", Limit(per_minute=60, burst=1))
+    ]
+    # The narrowest key: a channel's 429 must not stall every other channel.
+    key, limit = keyed[0]
+    rows = _locked_rows(session, [key], now)
+    resume = now + timedelta(seconds=retry_after) + limit.tolerance
+    rows[key].next_at = max(rows[key].next_at, resume)
