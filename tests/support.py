@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.engine import URL
 
 from watchkeep.runtime import Runtime
@@ -117,7 +117,12 @@ class Delivery:
                 return
             if due > self.clock.now():
                 self.clock.advance(seconds=(due - self.clock.now()).total_seconds())
-        raise AssertionError("the outbox never emptied")
+        with self.runtime.db.read() as session:
+            left = session.scalars(select(outbox.OutboxRow).limit(5)).all()
+            raise AssertionError(
+                "the outbox never emptied: "
+                + "; ".join(f"{r.kind} due {r.due_at} ({r.last_error})" for r in left)
+            )
 
     def pending(self) -> int:
         with self.runtime.db.read() as session:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from watchkeep.fakeslack import FakeClock, FakeSlackServer, SlackState, Workspace
+from watchkeep.fakeslack import FakeSlackServer, SlackState, Workspace
 from watchkeep.runtime import Runtime
 
 from support import Api, Delivery, FrozenClock
@@ -24,9 +24,20 @@ def slack_server() -> Iterator[FakeSlackServer]:
         yield server
 
 
+class SharedClock:
+    """The fake Slack reads the test's frozen clock, so both sides agree on time
+    (its rate limiter refills as Watchkeep's pacing waits)."""
+
+    def __init__(self, clock: FrozenClock) -> None:
+        self.clock = clock
+
+    def now(self) -> float:
+        return self.clock.now().timestamp()
+
+
 @pytest.fixture
-def slack(slack_server: FakeSlackServer) -> SlackState:
-    return slack_server.reset(SlackState(clock=FakeClock()))
+def slack(slack_server: FakeSlackServer, clock: FrozenClock) -> SlackState:
+    return slack_server.reset(SlackState(clock=SharedClock(clock)))
 
 
 @pytest.fixture

@@ -30,6 +30,11 @@ class EventType(enum.StrEnum):
     NOTE_ADDED = "incident.note_added"
 
 
+def ordering_key(incident_id: int) -> str:
+    """One incident's events are announced one at a time, in order."""
+    return f"incident:{incident_id}"
+
+
 @dataclass(frozen=True)
 class DomainEvent:
     type: str
@@ -71,6 +76,6 @@ def record(
             EVENT_JOB,
             {"type": str(event_type), "incident_id": incident.id, "timeline_event_id": entry.id},
             now=now,
-            ordering_key=f"incident:{incident.id}",
+            ordering_key=ordering_key(incident.id),
         )
     return entry

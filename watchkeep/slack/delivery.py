@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
+from watchkeep.core.events import EVENT_JOB, ordering_key
 from watchkeep.core.models import Incident, TimelineEvent
 from watchkeep.crypto import SecretBox
 from watchkeep.slack import render, settings, throttle
@@ -26,6 +27,7 @@ from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
 from watchkeep.slack.models import SlackMessageRef, SlackWorkspace
 from watchkeep.slack.users import slack_ids_for_emails
+from watchkeep.worker import outbox
 from watchkeep.worker.handlers import JobContext, PermanentFailure, RetryLater
 
 
@@ -90,12 +92,19 @@ class SlackDelivery:
         )
 
     def refresh(self, context: JobContext) -> None:
+        """Update the message to show the incident as it is now.
+
+        While more of the incident's events wait to be announced, skip: the
+        last of them brings its own refresh, so a storm costs one update.
+        """
         payload = context.job.payload
         with context.db.read() as session:
             workspace = session.get(SlackWorkspace, payload["workspace_id"])
             ref = _ref(session, payload["incident_id"], payload["workspace_id"])
             incident = session.get(Incident, payload["incident_id"])
             if workspace is None or ref is None or incident is None:
+                return
+            if outbox.has_pending(session, EVENT_JOB, ordering_key(incident.id)):
                 return
             message = render.incident_message(incident, self.incident_url(incident.id))
         self.send(

@@ -8,7 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Index, String, Text, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Enum,
+    Index,
+    String,
+    Text,
+    case,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from watchkeep.db.base import Base, BigId
@@ -58,6 +72,17 @@ class Job:
     lease: str
 
 
+def _first_of_its_key() -> ColumnElement[bool]:
+    """No earlier pending row shares this row's ordering key."""
+    earlier = aliased(OutboxRow)
+    blocked = exists().where(
+        earlier.ordering_key == OutboxRow.ordering_key,
+        earlier.id < OutboxRow.id,
+        earlier.state == OutboxState.PENDING,
+    )
+    return or_(OutboxRow.ordering_key.is_(None), ~blocked)
+
+
 def enqueue(
     session: Session,
     kind: str,
@@ -89,19 +114,13 @@ def claim(
     expired, and no earlier pending row shares its ordering key. An expired
     lease is how a killed worker's row comes back.
     """
-    earlier = aliased(OutboxRow)
-    blocked = exists().where(
-        earlier.ordering_key == OutboxRow.ordering_key,
-        earlier.id < OutboxRow.id,
-        earlier.state == OutboxState.PENDING,
-    )
     query = (
         select(OutboxRow)
         .where(
             OutboxRow.state == OutboxState.PENDING,
             OutboxRow.due_at <= now,
             or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until < now),
-            or_(OutboxRow.ordering_key.is_(None), ~blocked),
+            _first_of_its_key(),
         )
         .order_by(OutboxRow.due_at, OutboxRow.id)
         .limit(limit)
@@ -147,9 +166,19 @@ def fail(session: Session, job: Job, *, error: str) -> None:
 
 
 def next_due_at(session: Session) -> datetime | None:
-    """When the earliest pending row falls due, so an idle worker knows how long to sleep."""
+    """When the next row may be claimed, so an idle worker knows how long to sleep.
+
+    Only the first row of each ordering key counts (the rest wait for it), at
+    its due time or, while another worker holds it, when that lease runs out.
+    """
+    ready_at = case(
+        (OutboxRow.locked_until > OutboxRow.due_at, OutboxRow.locked_until),
+        else_=OutboxRow.due_at,
+    )
     return session.scalar(
-        select(func.min(OutboxRow.due_at)).where(OutboxRow.state == OutboxState.PENDING)
+        select(func.min(ready_at)).where(
+            OutboxRow.state == OutboxState.PENDING, _first_of_its_key()
+        )
     )
 
 
@@ -158,6 +187,17 @@ def pending_count(session: Session, kind_prefix: str = "") -> int:
     if kind_prefix:
         query = query.where(OutboxRow.kind.startswith(kind_prefix))
     return session.scalar(query) or 0
+
+
+def has_pending(session: Session, kind: str, ordering_key: str) -> bool:
+    query = select(
+        exists().where(
+            OutboxRow.kind == kind,
+            OutboxRow.ordering_key == ordering_key,
+            OutboxRow.state == OutboxState.PENDING,
+        )
+    )
+    return bool(session.scalar(query))
 
 
 def failed_count(session: Session, kind_prefix: str = "") -> int:

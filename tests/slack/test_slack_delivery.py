@@ -1,0 +1,185 @@
+"""Delivery under Slack's weather: outages, 429s, pacing, permanent failures, storms."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from watchkeep.fakeslack import SlackState, Workspace
+from watchkeep.runtime import Runtime
+from watchkeep.worker import outbox
+from watchkeep.worker.outbox import OutboxRow, OutboxState
+
+from support import Api, Delivery, FrozenClock
+
+
+def trigger(api: Api, service_id: int, title: str = "Disk full", **fields: object) -> dict:
+    response = api.post("/api/v1/incidents", {"title": title, "service_id": service_id, **fields})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def slack_rows(runtime: Runtime) -> list[OutboxRow]:
+    with runtime.db.read() as session:
+        query = select(OutboxRow).where(OutboxRow.kind.startswith("slack.")).order_by(OutboxRow.id)
+        return list(session.scalars(query))
+
+
+def test_an_outage_delays_the_message_and_recovery_delivers_it_once(
+    admin_api: Api,
+    connected: Workspace,
+    slack: SlackState,
+    deliver: Delivery,
+    runtime: Runtime,
+    service_id: int,
+) -> None:
+    slack.faults.start_outage()
+    trigger(admin_api, service_id)
+    for _ in range(3):
+        deliver.worker.drain()
+        deliver.clock.advance(minutes=5)
+    [row] = slack_rows(runtime)
+    assert row.state is OutboxState.PENDING
+    assert "service_unavailable" in row.last_error
+    assert slack.messages_in("#ops") == []
+    slack.faults.end_outage()
+    deliver()
+    assert len(slack.messages_in("#ops")) == 1
+    assert slack_rows(runtime) == []
+
+
+def test_a_429_waits_exactly_retry_after_and_tells_the_health(
+    admin_api: Api,
+    connected: Workspace,
+    slack: SlackState,
+    deliver: Delivery,
+    runtime: Runtime,
+    clock: FrozenClock,
+    service_id: int,
+) -> None:
+    slack.faults.ratelimit_next("chat.postMessage", retry_after=30)
+    trigger(admin_api, service_id)
+    deliver.worker.drain()
+    [row] = slack_rows(runtime)
+    assert row.due_at == clock.now() + timedelta(seconds=30)
+    health = admin_api.get("/api/v1/integrations/slack").json()["health"]
+    assert health["messages_waiting"] == 1
+    assert health["rate_limited_until"] is not None
+    clock.advance(seconds=29)
+    deliver.worker.drain()
+    assert slack.messages_in("#ops") == []
+    clock.advance(seconds=1)
+    deliver.worker.drain()
+    assert len(slack.messages_in("#ops")) == 1
+    assert len(slack.calls("chat.postMessage")) == 2
+
+
+def test_pacing_keeps_each_channel_under_slacks_limit_and_channels_in_parallel(
+    admin_api: Api,
+    connected: Workspace,
+    slack: SlackState,
+    deliver: Delivery,
+    runtime: Runtime,
+    clock: FrozenClock,
+) -> None:
+    slack.rate_limits.configure(enabled=True)
+    ops = admin_api.post("/api/v1/services", {"name": "a", "slack_channel": "#ops"}).json()
+    pay = admin_api.post("/api/v1/services", {"name": "b", "slack_channel": "#payments"}).json()
+    start = clock.now()
+    for i in range(12):
+        trigger(admin_api, ops["id"], f"ops {i}")
+        trigger(admin_api, pay["id"], f"pay {i}")
+    deliver()
+    assert len(slack.messages_in("#ops")) == 12
+    assert len(slack.messages_in("#payments")) == 12
+    assert [c for c in slack.calls() if c.status == 429] == [], "we never met Slack's limit"
+    elapsed = (clock.now() - start).total_seconds()
+    # 12 messages a channel at ~1/s after a burst of 3, both channels at once.
+    assert 9 <= elapsed <= 12
+
+
+def test_a_storm_of_changes_coalesces_into_the_newest_update(
+    admin_api: Api,
+    connected: Workspace,
+    slack: SlackState,
+    deliver: Delivery,
+    service_id: int,
+) -> None:
+    admin_api.put("/api/v1/integrations/slack", {"events": {"incident_snoozed": False}})
+    incident = trigger(admin_api, service_id)
+    deliver()
+    path = f"/api/v1/incidents/{incident['id']}"
+    for _ in range(10):
+        admin_api.post(f"{path}/snooze", {"minutes": 10})
+        admin_api.post(f"{path}/unsnooze")
+    admin_api.post(f"{path}/acknowledge")
+    deliver()
+    updates = slack.calls("chat.update")
+    assert 1 <= len(updates) <= 2, f"{len(updates)} updates for 21 changes"
+    [parent] = slack.messages_in("#ops")
+    assert "Acknowledged ✓" in repr(slack.message("#ops", parent.ts).attachments)
+
+
+def test_a_missing_channel_stops_and_is_shown_on_the_timeline_and_health(
+    admin_api: Api,
+    connected: Workspace,
+    slack: SlackState,
+    deliver: Delivery,
+    runtime: Runtime,
+    service_id: int,
+) -> None:
+    admin_api.patch(f"/api/v1/services/{service_id}", {"slack_channel": "#gone"})
+    incident = trigger(admin_api, service_id)
+    deliver()
+    detail = admin_api.get(f"/api/v1/incidents/{incident['id']}").json()
+    [failure] = [e for e in detail["timeline"] if e["type"] == "notification_failed"]
+    assert "channel_not_found" in failure["message"]
+    assert "#gone" in failure["message"]
+    health = admin_api.get("/api/v1/integrations/slack").json()["health"]
+    assert "channel_not_found" in health["last_error"]
+    assert health["messages_failed"] == 1
+    [row] = slack_rows(runtime)
+    assert row.state is OutboxState.FAILED
+    admin_api.post(f"/api/v1/incidents/{incident['id']}/acknowledge")
+    deliver()
+    assert len(slack.calls("chat.postMessage")) == 1, "no thread to reply to: nothing more sent"
+
+
+def test_a_revoked_token_is_a_permanent_failure(
+    admin_api: Api,
+    connected: Workspace,
+    slack: SlackState,
+    deliver: Delivery,
+    service_id: int,
+) -> None:
+    slack.revoke_token(connected.token)
+    trigger(admin_api, service_id)
+    deliver()
+    assert (
+        "token_revoked"
+        in admin_api.get("/api/v1/integrations/slack").json()["health"]["last_error"]
+    )
+
+
+def test_a_worker_that_dies_before_slack_answers_leaves_the_message_to_another(
+    admin_api: Api,
+    connected: Workspace,
+    slack: SlackState,
+    deliver: Delivery,
+    runtime: Runtime,
+    clock: FrozenClock,
+    service_id: int,
+) -> None:
+    trigger(admin_api, service_id)
+    deliver.worker.run_once()  # the event fans out into a post job
+    with runtime.db.write() as session:
+        [claimed] = outbox.claim(
+            session, now=clock.now(), limit=10, lease_seconds=60, worker_id="doomed"
+        )
+    assert claimed.kind == "slack.post"
+    deliver.worker.drain()
+    assert slack.messages_in("#ops") == [], "the lease is respected while it lasts"
+    clock.advance(seconds=61)
+    deliver()
+    assert len(slack.messages_in("#ops")) == 1
