@@ -11,7 +11,7 @@ message when its lease expires; nothing is ever lost.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -155,10 +155,7 @@ class SlackDelivery:
     ) -> dict[str, Any]:
         """One paced call to Slack; transient failures become RetryLater, permanent ones raise."""
         now = context.clock.now()
-        with context.db.write() as session:
-            wait = throttle.reserve(session, workspace.id, method, channel, now)
-        if wait > 0:
-            raise RetryLater(f"pacing {method} in {channel or 'workspace'}", after_seconds=wait)
+        self._take_slot(context, workspace.id, method, channel, now)
         if channel is not None:
             params["channel"] = channel
         try:
@@ -173,6 +170,25 @@ class SlackDelivery:
         except SlackTransientError as exc:
             raise RetryLater(str(exc)) from exc
         return answer
+
+    @staticmethod
+    def _take_slot(
+        context: JobContext, workspace_id: int, method: str, channel: str | None, now: datetime
+    ) -> None:
+        """Go now if a slot is free or was booked for this job earlier; else book one and wait."""
+        slot_name = f"{method}:{channel or ''}"
+        booked = context.job.payload.get("slots", {}).get(slot_name)
+        if booked and datetime.fromisoformat(booked) <= now:
+            return
+        with context.db.write() as session:
+            slot = throttle.reserve(session, workspace_id, method, channel, now)
+        if slot > now:
+            slots = {**context.job.payload.get("slots", {}), slot_name: slot.isoformat()}
+            raise RetryLater(
+                f"paced: {method} in {channel or 'the workspace'} at {slot:%H:%M:%S}",
+                after_seconds=(slot - now).total_seconds(),
+                payload={**context.job.payload, "slots": slots},
+            )
 
 
 def _ref(session: Session, incident_id: int, workspace_id: int) -> SlackMessageRef | None:

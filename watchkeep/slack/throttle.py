@@ -78,21 +78,22 @@ def _locked_rows(session: Session, keys: list[str], now: datetime) -> dict[str, 
 
 def reserve(
     session: Session, workspace_id: int, method: str, channel: str | None, now: datetime
-) -> float:
-    """Take a slot for one call now; answers 0, or the seconds to wait and takes nothing."""
+) -> datetime:
+    """Book the earliest slot for one call: now, or a later time to come back at.
+
+    The slot is taken either way, so calls queue up one interval apart instead
+    of all waking at once to fight over the next slot.
+    """
     keyed = _keys(workspace_id, method, channel)
     if not keyed:
-        return 0.0
+        return now
     rows = _locked_rows(session, [key for key, _ in keyed], now)
-    wait = 0.0
+    slot = now
     for key, limit in keyed:
-        due = max(rows[key].next_at, now)
-        wait = max(wait, (due - now - limit.tolerance).total_seconds())
-    if wait > 0:
-        return wait
+        slot = max(slot, rows[key].next_at - limit.tolerance)
     for key, limit in keyed:
-        rows[key].next_at = max(rows[key].next_at, now) + limit.interval
-    return 0.0
+        rows[key].next_at = max(rows[key].next_at, slot) + limit.interval
+    return slot
 
 
 def back_off(

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,11 +17,20 @@ from watchkeep.worker.outbox import Job
 
 
 class RetryLater(Exception):
-    """A transient failure (5xx, timeout, 429): try again, without limit of attempts."""
+    """A transient failure (5xx, timeout, 429) or a booked later slot: try again,
+    without limit of attempts. `payload`, if given, replaces the row's payload so
+    the next run remembers what this one learnt (such as a booked slot)."""
 
-    def __init__(self, reason: str, *, after_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        after_seconds: float | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.after_seconds = after_seconds
+        self.payload = payload
 
 
 class PermanentFailure(Exception):

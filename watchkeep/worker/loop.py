@@ -11,6 +11,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from watchkeep.core.clock import Clock
 from watchkeep.db.engine import Database
@@ -143,7 +144,7 @@ class Worker:
         except LeaseLostError:
             log.warning("outbox row %s: lease lost, its changes were rolled back", job.id)
         except RetryLater as exc:
-            self._retry(job, str(exc), exc.after_seconds)
+            self._retry(job, str(exc), exc.after_seconds, exc.payload)
         except PermanentFailure as exc:
             log.warning("outbox row %s (%s) failed for good: %s", job.id, job.kind, exc)
             with self.db.write() as session:
@@ -158,16 +159,18 @@ class Worker:
                 log.warning("outbox row %s (%s) will retry: %s", job.id, job.kind, error)
                 self._retry(job, error, None)
 
-    def _retry(self, job: Job, error: str, after_seconds: float | None) -> None:
+    def _retry(
+        self,
+        job: Job,
+        error: str,
+        after_seconds: float | None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
         if after_seconds is None:
             after_seconds = backoff_seconds(job.attempts, self.options)
         with self.db.write() as session:
-            outbox.retry(
-                session,
-                job,
-                due_at=self.clock.now() + timedelta(seconds=after_seconds),
-                error=error,
-            )
+            due_at = self.clock.now() + timedelta(seconds=after_seconds)
+            outbox.retry(session, job, due_at=due_at, error=error, payload=payload)
 
 
 def backoff_seconds(attempts: int, options: WorkerOptions) -> float:

@@ -145,12 +145,27 @@ def complete(session: Session, job: Job) -> bool:
     return result.rowcount == 1
 
 
-def retry(session: Session, job: Job, *, due_at: datetime, error: str) -> None:
+def retry(
+    session: Session,
+    job: Job,
+    *,
+    due_at: datetime,
+    error: str,
+    payload: dict[str, Any] | None = None,
+) -> None:
     """Release the lease and try again at `due_at`, keeping the error for operators."""
+    values: dict[str, Any] = {
+        "due_at": due_at,
+        "locked_by": None,
+        "locked_until": None,
+        "last_error": error[:4000],
+    }
+    if payload is not None:
+        values["payload"] = payload
     session.execute(
         update(OutboxRow)
         .where(OutboxRow.id == job.id, OutboxRow.locked_by == job.lease)
-        .values(due_at=due_at, locked_by=None, locked_until=None, last_error=error[:4000])
+        .values(**values)
     )
 
 
