@@ -139,6 +139,14 @@ def any_runtime(
 
 
 @pytest.fixture
+def pg_runtime(
+    pg_url: str, clock: FrozenClock, tmp_path: Path, settings_overrides: dict[str, object]
+) -> Iterator[Runtime]:
+    """The runtime on PostgreSQL only."""
+    yield from _runtime(pg_url, clock, tmp_path, settings_overrides)
+
+
+@pytest.fixture
 def make_token(runtime: Runtime) -> Callable[..., str]:
     """A bearer token for a new user of the given role."""
     counter = iter(range(1, 10_000))

@@ -66,13 +66,20 @@ def _keys(workspace_id: int, method: str, channel: str | None) -> list[tuple[str
 
 
 def _locked_rows(session: Session, keys: list[str], now: datetime) -> dict[str, SlackPacing]:
+    # Always in key order: two workers locking the same keys must not deadlock.
+    keys = sorted(keys)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         insert(SlackPacing)
         .values([{"key": key, "next_at": now} for key in keys])
         .on_conflict_do_nothing()
     )
-    query = select(SlackPacing).where(SlackPacing.key.in_(keys)).with_for_update()
+    query = (
+        select(SlackPacing)
+        .where(SlackPacing.key.in_(keys))
+        .order_by(SlackPacing.key)
+        .with_for_update()
+    )
     return {row.key: row for row in session.scalars(query)}
 
 
