@@ -69,6 +69,7 @@ def messages_by_title(slack: SlackState, team: Workspace, channels: int) -> Coun
 
 
 @pytest.mark.postgres
+@pytest.mark.timeout(600)
 def test_three_workers_on_postgresql_deliver_2000_notifications_none_lost_none_doubled(
     pg_runtime: Runtime, slack: SlackState, team: Workspace, clock: FrozenClock
 ) -> None:

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import hooks
 from .errors import RateLimited, SlackError
 from .methods import REGISTRY, Context
 from .models import Call, Token
@@ -73,7 +74,12 @@ def create_app(state: SlackState) -> Starlette:
             )
         return answer.response()
 
-    app = Starlette(routes=[Route("/api/{method}", api, methods=["GET", "POST"])])
+    app = Starlette(
+        routes=[
+            Route("/api/{method}", api, methods=["GET", "POST"]),
+            Route("/actions/{hook}", hooks.receive, methods=["POST"]),
+        ]
+    )
     app.state.slack = state
     return app
 

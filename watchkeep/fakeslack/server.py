@@ -74,6 +74,12 @@ class FakeSlackServer:
         """``http://127.0.0.1:PORT`` (no trailing slash)."""
         return f"http://{self.host}:{self.port}"
 
+    def response_url(self, team: str) -> str:
+        """A fresh response_url on this server, as an interaction payload carries."""
+        with self._state.lock:
+            hook = self._state.response_urls.issue(team, self._state.clock.now())
+        return f"{self.base_url}/actions/{hook}"
+
     @property
     def url(self) -> str:
         """The Web API base URL: ``http://127.0.0.1:PORT/api/``."""

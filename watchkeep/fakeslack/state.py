@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from .clock import Clock, SystemClock
 from .faults import Faults
+from .hooks import ResponseUrls
 from .models import (
     Call,
     Channel,
@@ -73,6 +74,7 @@ class SlackState(Queries):
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, list[Message]] = {}
         self.ephemerals: list[Ephemeral] = []
+        self.response_urls = ResponseUrls()
         self.views: dict[str, View] = {}
         self.triggers: dict[str, Trigger] = {}
         self.oauth_codes: dict[str, OAuthCode] = {}

@@ -15,6 +15,7 @@ from watchkeep.db.engine import Database
 from watchkeep.slack import notifier, settings
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.delivery import SlackDelivery
+from watchkeep.slack.interactive import respond
 from watchkeep.slack.models import SlackWorkspace
 from watchkeep.worker import outbox
 from watchkeep.worker.dispatch import EventBus
@@ -41,6 +42,10 @@ class SlackIntegration:
         handlers.register(notifier.REPLY_JOB, self.delivery.reply)
         handlers.register(notifier.REFRESH_JOB, self.delivery.refresh)
         handlers.register(notifier.IDENTIFY_JOB, self.delivery.identify)
+        handlers.register(
+            respond.RESPOND_JOB,
+            respond.make_sender(self.config.slack_api_url, self.config.slack_timeout_seconds),
+        )
         bus.subscribe(notifier.fan_out)
 
     def connect(

@@ -88,14 +88,18 @@ class SlackPacing(Base):
 
 
 class SlackUserLink(Base):
-    """A cached answer to "which Slack user has this email?" (and back)."""
+    """A cached answer to "which Slack user has this email?" and "what is this
+    Slack user's email?". Either side may be unknown (no such user, no email)."""
 
     __tablename__ = "slack_user_links"
-    __table_args__ = (UniqueConstraint("workspace_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "email"),
+        UniqueConstraint("workspace_id", "slack_user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("slack_workspaces.id", ondelete="CASCADE"))
-    email: Mapped[str] = mapped_column(String(320))
-    slack_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
     slack_name: Mapped[str | None] = mapped_column(String(200))
     fetched_at: Mapped[datetime]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from watchkeep.slack.errors import SlackPermanentError
@@ -38,21 +38,45 @@ def cached_links(
 def remember(
     session: Session,
     workspace_id: int,
-    email: str,
+    *,
+    email: str | None,
     slack_user_id: str | None,
     slack_name: str | None,
     now: datetime,
 ) -> None:
-    email = email.lower()
-    row = session.scalar(
-        select(SlackUserLink).where(
-            SlackUserLink.workspace_id == workspace_id, SlackUserLink.email == email
+    """Store what Slack told us, replacing whatever either key said before."""
+    email = email.lower() if email else None
+    keys = []
+    if email:
+        keys.append(SlackUserLink.email == email)
+    if slack_user_id:
+        keys.append(SlackUserLink.slack_user_id == slack_user_id)
+    if keys:
+        session.execute(
+            delete(SlackUserLink).where(SlackUserLink.workspace_id == workspace_id, or_(*keys))
+        )
+    session.add(
+        SlackUserLink(
+            workspace_id=workspace_id,
+            email=email,
+            slack_user_id=slack_user_id,
+            slack_name=slack_name,
+            fetched_at=now,
         )
     )
-    if row is None:
-        row = SlackUserLink(workspace_id=workspace_id, email=email)
-        session.add(row)
-    row.slack_user_id, row.slack_name, row.fetched_at = slack_user_id, slack_name, now
+    session.flush()
+
+
+def link_for_slack_user(
+    session: Session, workspace_id: int, slack_user_id: str, now: datetime
+) -> SlackUserLink | None:
+    return session.scalar(
+        select(SlackUserLink).where(
+            SlackUserLink.workspace_id == workspace_id,
+            SlackUserLink.slack_user_id == slack_user_id,
+            SlackUserLink.fetched_at > now - CACHE_FOR,
+        )
+    )
 
 
 def slack_ids_for_emails(
@@ -72,7 +96,14 @@ def slack_ids_for_emails(
             # users_not_found (or no users:read.email): name them without a mention.
             user = {}
         with context.db.write() as session:
-            remember(session, workspace.id, email, user.get("id"), user.get("name"), now)
+            remember(
+                session,
+                workspace.id,
+                email=email,
+                slack_user_id=user.get("id"),
+                slack_name=user.get("name"),
+                now=now,
+            )
         if user.get("id"):
             found[email] = user["id"]
     return found

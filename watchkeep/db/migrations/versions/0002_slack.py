@@ -62,7 +62,7 @@ def upgrade() -> None:
         "slack_user_links",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
-        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("slack_user_id", sa.String(length=32), nullable=True),
         sa.Column("slack_name", sa.String(length=200), nullable=True),
         sa.Column("fetched_at", watchkeep.db.base.UTCDateTime(timezone=True), nullable=False),
@@ -76,12 +76,12 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "workspace_id", "email", name=op.f("uq_slack_user_links_workspace_id_email")
         ),
+        sa.UniqueConstraint(
+            "workspace_id",
+            "slack_user_id",
+            name=op.f("uq_slack_user_links_workspace_id_slack_user_id"),
+        ),
     )
-    with op.batch_alter_table("slack_user_links", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_slack_user_links_slack_user_id"), ["slack_user_id"], unique=False
-        )
-
     op.create_table(
         "slack_message_refs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -120,9 +120,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_slack_message_refs_incident_id"))
 
     op.drop_table("slack_message_refs")
-    with op.batch_alter_table("slack_user_links", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_slack_user_links_slack_user_id"))
-
     op.drop_table("slack_user_links")
     op.drop_table("slack_workspaces")
     op.drop_table("slack_pacing")

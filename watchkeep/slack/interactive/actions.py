@@ -1,0 +1,120 @@
+"""One small listener per button or menu of the incident message."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.concurrency import run_in_threadpool
+
+from watchkeep.core import incidents, transitions
+from watchkeep.core.errors import NotFoundError
+from watchkeep.core.models import Incident, IncidentStatus
+from watchkeep.slack import render
+from watchkeep.slack.interactive import views
+from watchkeep.slack.interactive.interactions import Interactions, Refused
+
+log = logging.getLogger(__name__)
+
+
+def _incident_id(action: dict[str, Any]) -> int:
+    raw = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+    try:
+        return int(str(raw).split(":", 1)[0])
+    except ValueError:
+        raise Refused("That button does not name an incident.") from None
+
+
+def register(app: AsyncApp, ix: Interactions) -> None:
+    clock = ix.runtime.clock
+
+    @app.action(render.ACKNOWLEDGE)
+    async def acknowledge(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient) -> None:
+        await ack()
+        try:
+            incident_id = _incident_id(action)
+            actor = await ix.actor(body, client)
+            await ix.change(
+                lambda s: transitions.acknowledge(s, incident_id, actor, now=clock.now())
+            )
+        except Refused as refused:
+            await ix.tell(body, refused.message)
+
+    @app.action(render.ACKNOWLEDGED)
+    async def already_acknowledged(ack: AsyncAck, body: dict, action: dict) -> None:
+        await ack()
+        try:
+            incident = await _load_incident(ix, _incident_id(action))
+            name = incident.acknowledged_by_name or incident.resolved_by_name or "someone"
+            await ix.tell(body, f"Incident #{incident.number} is already acknowledged by {name}.")
+        except Refused as refused:
+            await ix.tell(body, refused.message)
+
+    @app.action(render.RESOLVE)
+    async def resolve(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient) -> None:
+        await ack()
+        try:
+            incident_id = _incident_id(action)
+            await ix.actor(body, client)
+            incident = await _open_incident(ix, incident_id)
+            await _open_modal(ix, body, client, views.resolve_modal(incident))
+        except Refused as refused:
+            await ix.tell(body, refused.message)
+
+    @app.action(render.SNOOZE)
+    async def snooze(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient) -> None:
+        await ack()
+        try:
+            incident_id = _incident_id(action)
+            choice = str((action.get("selected_option") or {}).get("value", "")).split(":")[-1]
+            actor = await ix.actor(body, client)
+            if choice == "custom":
+                incident = await _open_incident(ix, incident_id)
+                await _open_modal(ix, body, client, views.snooze_modal(incident))
+                return
+            if not choice.isdigit():
+                raise Refused("That snooze choice is not a number of minutes.")
+            until = clock.now() + timedelta(minutes=int(choice))
+            await ix.change(
+                lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
+            )
+        except Refused as refused:
+            await ix.tell(body, refused.message)
+
+    @app.action(render.VIEW)
+    async def view(ack: AsyncAck) -> None:
+        # A URL button: Slack opens the link; the click only needs an answer.
+        await ack()
+
+
+async def _load_incident(ix: Interactions, incident_id: int) -> Incident:
+    def load() -> Incident:
+        with ix.runtime.db.read() as session:
+            return incidents.get_incident(session, incident_id)
+
+    try:
+        return await run_in_threadpool(load)
+    except NotFoundError as exc:
+        raise Refused("That incident no longer exists in Watchkeep.") from exc
+
+
+async def _open_incident(ix: Interactions, incident_id: int) -> Incident:
+    """An incident a form can still act on."""
+    incident = await _load_incident(ix, incident_id)
+    if incident.status is IncidentStatus.RESOLVED:
+        raise Refused(
+            f"Incident #{incident.number} is already resolved by {incident.resolved_by_name}."
+        )
+    return incident
+
+
+async def _open_modal(ix: Interactions, body: dict, client: AsyncWebClient, view: dict) -> None:
+    try:
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        raise Refused("Slack did not let me open the form in time; please try again.") from exc

@@ -1,0 +1,114 @@
+"""What every listener needs: the workspace, who acted, a checked change, a private answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from watchkeep.core.actors import Actor
+from watchkeep.core.errors import (
+    DomainError,
+    InvalidInputError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from watchkeep.core.models import IncidentStatus
+from watchkeep.core.permissions import Permission, require
+from watchkeep.runtime import Runtime
+from watchkeep.slack.interactive import respond
+from watchkeep.slack.interactive.directory import KnownWorkspace, WorkspaceDirectory
+from watchkeep.slack.interactive.identity import resolve_actor
+
+T = TypeVar("T")
+
+UNMAPPED = (
+    "Your Slack account is not linked to an active Watchkeep user, and this workspace "
+    "requires one. Ask an admin to add a Watchkeep user with your Slack email."
+)
+
+
+class Refused(Exception):
+    """The action cannot be done; `message` tells the user why (privately)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Interactions:
+    runtime: Runtime
+    directory: WorkspaceDirectory
+
+    def workspace(self, body: dict[str, Any]) -> KnownWorkspace:
+        team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+        known = self.directory.find(team_id) if team_id else None
+        if known is None:
+            raise Refused("This Slack workspace is not connected to Watchkeep.")
+        return known
+
+    async def actor(self, body: dict[str, Any], client: AsyncWebClient) -> Actor:
+        """Who acted, refused if the workspace requires mapped users or the role may not respond."""
+        workspace = self.workspace(body)
+        actor = await resolve_actor(
+            self.runtime.db, workspace.id, body["user"], client, self.runtime.clock.now()
+        )
+        if actor.user_id is None and workspace.require_mapped_user:
+            raise Refused(UNMAPPED)
+        try:
+            require(actor.role, Permission.RESPOND)
+        except PermissionDeniedError as exc:
+            raise Refused(f"You can't do that in Watchkeep: {exc}.") from exc
+        return actor
+
+    async def change(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one write transaction, committed before Slack gets its answer."""
+
+        def run() -> T:
+            with self.runtime.db.write() as session:
+                return work(session)
+
+        try:
+            return await run_in_threadpool(run)
+        except InvalidTransitionError as exc:
+            raise Refused(explain(exc)) from exc
+        except NotFoundError as exc:
+            raise Refused("That incident no longer exists in Watchkeep.") from exc
+        except InvalidInputError as exc:
+            raise Refused(exc.message) from exc
+        except DomainError as exc:
+            raise Refused(str(exc)) from exc
+
+    async def tell(self, body: dict[str, Any], text: str) -> None:
+        """A private answer to the clicking user, through the outbox."""
+        url = body.get("response_url")
+
+        def queue() -> None:
+            with self.runtime.db.write() as session:
+                respond.enqueue_ephemeral(
+                    session,
+                    url,
+                    text,
+                    slack_api_url=self.runtime.settings.slack_api_url,
+                    now=self.runtime.clock.now(),
+                )
+
+        await run_in_threadpool(queue)
+
+
+def explain(exc: InvalidTransitionError) -> str:
+    incident = exc.incident
+    if incident.status is IncidentStatus.RESOLVED:
+        return f"Incident #{incident.number} is already resolved by {incident.resolved_by_name}."
+    if exc.action == "acknowledge" and incident.status is IncidentStatus.ACKNOWLEDGED:
+        return (
+            f"Incident #{incident.number} is already acknowledged by "
+            f"{incident.acknowledged_by_name}."
+        )
+    return f"Can't {exc.action} incident #{incident.number}: it is {incident.status.value.lower()}."

@@ -1,0 +1,59 @@
+"""`POST /api/slack/actions`: verify, sanity-check the payload, hand it to Bolt."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from watchkeep.slack.interactive.verify import RequestVerifier
+
+INTERACTIVE_TYPES = {
+    "block_actions",
+    "view_submission",
+    "view_closed",
+    "shortcut",
+    "message_action",
+    "block_suggestion",
+}
+
+
+def interactive_payload(body: bytes) -> dict[str, Any] | None:
+    """The JSON payload of a form body, if it is shaped like one Slack sends."""
+    try:
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        payload = json.loads(form["payload"])
+    except (UnicodeDecodeError, KeyError, ValueError):
+        return None
+    if not isinstance(payload, dict) or payload.get("type") not in INTERACTIVE_TYPES:
+        return None
+    user, team = payload.get("user"), payload.get("team") or {}
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        return None
+    if not isinstance(team, dict) or not isinstance(team.get("id") or user.get("team_id"), str):
+        return None
+    return payload
+
+
+def make_router(bolt: AsyncApp, verifier: RequestVerifier) -> APIRouter:
+    router = APIRouter(tags=["slack"], include_in_schema=False)
+
+    @router.post("/api/slack/actions")
+    async def actions(request: Request) -> Response:
+        body = await request.body()
+        if not verifier.is_valid(body, request.headers):
+            return JSONResponse({"detail": "invalid Slack signature"}, status_code=401)
+        if interactive_payload(body) is None:
+            return JSONResponse({"detail": "not a Slack interaction payload"}, status_code=400)
+        answer = await bolt.async_dispatch(
+            AsyncBoltRequest(body=body.decode("utf-8"), headers=dict(request.headers))
+        )
+        headers = {k: v[0] for k, v in answer.headers.items() if k.lower() != "content-length"}
+        return Response(content=answer.body, status_code=answer.status, headers=headers)
+
+    return router

@@ -1,0 +1,20 @@
+"""The Slack endpoints of one web app, over one runtime."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from watchkeep.runtime import Runtime
+from watchkeep.slack import settings
+from watchkeep.slack.interactive.bolt_app import build_bolt_app
+from watchkeep.slack.interactive.routes import make_router
+from watchkeep.slack.interactive.verify import RequestVerifier
+
+
+def slack_routes(runtime: Runtime) -> APIRouter:
+    def load_secret() -> str | None:
+        with runtime.db.read() as session:
+            return settings.signing_secret(session, runtime.secrets)
+
+    bolt, _ = build_bolt_app(runtime)
+    return make_router(bolt, RequestVerifier(load_secret))
