@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -148,11 +149,12 @@ def pg_runtime(
 
 @pytest.fixture
 def make_token(runtime: Runtime) -> Callable[..., str]:
-    """A bearer token for a new user of the given role."""
-    counter = iter(range(1, 10_000))
+    """A bearer token for a new user of the given role (emails: admin1@…, viewer2@…)."""
+    made: Counter[Role] = Counter()
 
     def make(role: Role = Role.RESPONDER, name: str | None = None) -> str:
-        n = next(counter)
+        made[role] += 1
+        n = made[role]
         with runtime.db.write() as session:
             user = accounts.create_user(
                 session,

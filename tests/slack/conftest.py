@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
 from watchkeep.fakeslack import FakeSlackServer, SlackState, Workspace
 from watchkeep.runtime import Runtime
 
+from slack_payloads import SIGNING_SECRET, SlackSender
 from support import Api, Delivery, FrozenClock
 
 
@@ -65,7 +67,7 @@ def connected(admin_api: Api, team: Workspace, deliver: Delivery) -> Workspace:
         "/api/v1/integrations/slack",
         {
             "bot_token": team.token,
-            "signing_secret": "8f742231b10e8888abcd99yyyzzz85a5",
+            "signing_secret": SIGNING_SECRET,
             "default_channel": "#incidents",
         },
     )
@@ -73,3 +75,8 @@ def connected(admin_api: Api, team: Workspace, deliver: Delivery) -> Workspace:
     deliver()
     assert admin_api.get("/api/v1/integrations/slack").json()["team_id"] == team.team_id
     return team
+
+
+@pytest.fixture
+def sender(client: TestClient, slack_server: FakeSlackServer, connected: Workspace) -> SlackSender:
+    return SlackSender(client, slack_server, connected)

@@ -120,7 +120,9 @@ def put_slack_settings(body: SlackSettingsIn, runtime: RuntimeDep, _: Admin) -> 
                 raise ConflictError("connect a workspace first: give its bot_token")
             settings.update_preferences(workspace, _plain(changes), now=now)
         session.flush()
-        return _view(runtime, session)
+        view = _view(runtime, session)
+    runtime.slack.settings_changed()
+    return view
 
 
 @router.get("/workspaces/{workspace_id}")
@@ -138,13 +140,16 @@ def put_workspace(
         changes = _plain(body.model_dump(exclude_unset=True))
         settings.update_preferences(workspace, changes, now=runtime.clock.now())
         session.flush()
-        return _workspace_view(runtime, session, workspace)
+        view = _workspace_view(runtime, session, workspace)
+    runtime.slack.settings_changed()
+    return view
 
 
 @router.delete("/workspaces/{workspace_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_workspace(workspace_id: int, runtime: RuntimeDep, _: Admin) -> Response:
     with runtime.db.write() as session:
         session.delete(settings.get_workspace(session, workspace_id))
+    runtime.slack.settings_changed()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

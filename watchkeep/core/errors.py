@@ -35,12 +35,18 @@ class PermissionDeniedError(DomainError):
 
 
 class InvalidTransitionError(ConflictError):
-    """The incident's current state does not allow this action."""
+    """The incident's current state does not allow this action.
+
+    It keeps plain values, not the incident: they are read after the refused
+    transaction has rolled back.
+    """
 
     def __init__(self, action: str, incident: Any) -> None:
         self.action = action
-        self.incident = incident
+        self.number = incident.number
         self.status = incident.status
+        self.acknowledged_by = incident.acknowledged_by_name
+        self.resolved_by = incident.resolved_by_name
         super().__init__(
             f"cannot {action} incident #{incident.number}: it is {incident.status.value}"
         )

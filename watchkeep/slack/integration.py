@@ -31,6 +31,12 @@ class SlackIntegration:
     gateway: SlackGateway = field(init=False)
     delivery: SlackDelivery = field(init=False)
 
+    # Bumped when settings change in this process, so caches of them refresh at once.
+    generation: int = field(default=0, init=False)
+
+    def settings_changed(self) -> None:
+        self.generation += 1
+
     def __post_init__(self) -> None:
         self.gateway = SlackGateway(
             self.config.slack_api_url, timeout=self.config.slack_timeout_seconds
@@ -59,6 +65,7 @@ class SlackIntegration:
         workspace = settings.connect_workspace(
             session, self.box, bot_token=bot_token, now=now, workspace=workspace
         )
+        self.settings_changed()
         outbox.enqueue(session, notifier.IDENTIFY_JOB, {"workspace_id": workspace.id}, now=now)
         return workspace
 

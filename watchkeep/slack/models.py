@@ -30,6 +30,9 @@ class SlackApp(Base):
     client_id: Mapped[str | None] = mapped_column(String(100))
     client_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     signing_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    # Kept for a grace period after a rotation: requests Slack signed before it still count.
+    previous_signing_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    signing_secret_rotated_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 

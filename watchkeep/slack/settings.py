@@ -9,7 +9,7 @@ get a thread reply (the message itself always shows the current state).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +21,8 @@ from watchkeep.core.models import Service, Urgency
 from watchkeep.core.services import normalize_slack_channel
 from watchkeep.crypto import SecretBox
 from watchkeep.slack.models import DEFAULT_EVENTS, SlackApp, SlackWorkspace
+
+ROTATION_GRACE = timedelta(minutes=10)
 
 URGENCY_FILTERS: dict[str, frozenset[Urgency]] = {
     "all": frozenset(Urgency),
@@ -167,10 +169,18 @@ def set_app_credentials(
     app = app_credentials(session, now=now)
     if "client_id" in changes:
         app.client_id = changes["client_id"] or None
-    for name in ("client_secret", "signing_secret"):
-        if name in changes:
-            value = changes[name]
-            setattr(app, f"{name}_encrypted", box.encrypt(value) if value else None)
+    if "client_secret" in changes:
+        value = changes["client_secret"]
+        app.client_secret_encrypted = box.encrypt(value) if value else None
+    if "signing_secret" in changes:
+        value = changes["signing_secret"]
+        current = (
+            box.decrypt(app.signing_secret_encrypted) if app.signing_secret_encrypted else None
+        )
+        if value != current:
+            app.previous_signing_secret_encrypted = app.signing_secret_encrypted
+            app.signing_secret_rotated_at = now
+            app.signing_secret_encrypted = box.encrypt(value) if value else None
     app.updated_at = now
     return app
 
@@ -180,3 +190,18 @@ def signing_secret(session: Session, box: SecretBox) -> str | None:
     if app is None or not app.signing_secret_encrypted:
         return None
     return box.decrypt(app.signing_secret_encrypted)
+
+
+def accepted_signing_secrets(session: Session, box: SecretBox, now: datetime) -> list[str]:
+    """The current secret, and for a grace period after a rotation the previous one.
+
+    No secret at all means nothing is accepted: unsigned Slack requests never act.
+    """
+    app = session.get(SlackApp, 1)
+    if app is None or not app.signing_secret_encrypted:
+        return []
+    accepted = [box.decrypt(app.signing_secret_encrypted)]
+    rotated = app.signing_secret_rotated_at
+    if app.previous_signing_secret_encrypted and rotated and now - rotated < ROTATION_GRACE:
+        accepted.append(box.decrypt(app.previous_signing_secret_encrypted))
+    return accepted

@@ -20,7 +20,7 @@ from watchkeep.slack.interactive.interactions import Interactions
 
 
 def build_bolt_app(runtime: Runtime) -> tuple[AsyncApp, Interactions]:
-    directory = WorkspaceDirectory(runtime.db, runtime.secrets)
+    directory = WorkspaceDirectory(runtime.db, runtime.secrets, lambda: runtime.slack.generation)
 
     async def authorize(team_id: str | None = None, **_: object) -> AuthorizeResult | None:
         return await run_in_threadpool(directory.authorize_result, team_id) if team_id else None

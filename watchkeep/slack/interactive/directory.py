@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_bolt.authorization import AuthorizeResult
@@ -27,14 +28,20 @@ class KnownWorkspace:
 
 
 class WorkspaceDirectory:
-    def __init__(self, db: Database, box: SecretBox) -> None:
-        self._db, self._box = db, box
+    """Cached for a few seconds; at once refreshed after a change made in this process."""
+
+    def __init__(self, db: Database, box: SecretBox, generation: Callable[[], int]) -> None:
+        self._db, self._box, self._generation = db, box, generation
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, KnownWorkspace | None]] = {}
+        self._seen_generation = generation()
 
     def find(self, team_id: str) -> KnownWorkspace | None:
         now = time.monotonic()
         with self._lock:
+            if self._generation() != self._seen_generation:
+                self._cache.clear()
+                self._seen_generation = self._generation()
             hit = self._cache.get(team_id)
         if hit and hit[0] > now:
             return hit[1]

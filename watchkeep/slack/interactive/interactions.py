@@ -103,12 +103,8 @@ class Interactions:
 
 
 def explain(exc: InvalidTransitionError) -> str:
-    incident = exc.incident
-    if incident.status is IncidentStatus.RESOLVED:
-        return f"Incident #{incident.number} is already resolved by {incident.resolved_by_name}."
-    if exc.action == "acknowledge" and incident.status is IncidentStatus.ACKNOWLEDGED:
-        return (
-            f"Incident #{incident.number} is already acknowledged by "
-            f"{incident.acknowledged_by_name}."
-        )
-    return f"Can't {exc.action} incident #{incident.number}: it is {incident.status.value.lower()}."
+    if exc.status is IncidentStatus.RESOLVED:
+        return f"Incident #{exc.number} is already resolved by {exc.resolved_by}."
+    if exc.action == "acknowledge" and exc.status is IncidentStatus.ACKNOWLEDGED:
+        return f"Incident #{exc.number} is already acknowledged by {exc.acknowledged_by}."
+    return f"Can't {exc.action} incident #{exc.number}: it is {exc.status.value.lower()}."

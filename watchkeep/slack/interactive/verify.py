@@ -1,7 +1,8 @@
-"""Slack's request signatures, checked with the signing secret kept in the database.
+"""Slack's request signatures, checked with the signing secrets kept in the database.
 
-The secret is cached for a few seconds; after a change the previous one is
-still accepted for a while, so requests signed during a rotation are not lost.
+The accepted secrets (the current one, and the previous one for a while after
+a rotation) are cached for a few seconds, and at once refreshed after a change
+made in this process.
 """
 
 from __future__ import annotations
@@ -13,34 +14,27 @@ from collections.abc import Callable, Mapping
 from slack_sdk.signature import SignatureVerifier
 
 CACHE_SECONDS = 10.0
-ROTATION_GRACE_SECONDS = 600.0
 
 
 class RequestVerifier:
-    def __init__(self, load_secret: Callable[[], str | None]) -> None:
-        self._load = load_secret
+    def __init__(
+        self, load_secrets: Callable[[], list[str]], generation: Callable[[], int] = lambda: 0
+    ) -> None:
+        self._load = load_secrets
+        self._generation = generation
         self._lock = threading.Lock()
-        self._current: str | None = None
-        self._previous: str | None = None
-        self._previous_until = 0.0
+        self._secrets: list[str] = []
+        self._seen_generation = -1
         self._fresh_until = 0.0
 
     def secrets(self) -> list[str]:
-        """The secrets a request may be signed with now (loads from the database when stale)."""
         now = time.monotonic()
         with self._lock:
-            if now >= self._fresh_until:
-                latest = self._load()
-                if latest != self._current and self._current:
-                    self._previous, self._previous_until = (
-                        self._current,
-                        now + ROTATION_GRACE_SECONDS,
-                    )
-                self._current, self._fresh_until = latest, now + CACHE_SECONDS
-            accepted = [self._current] if self._current else []
-            if self._previous and now < self._previous_until:
-                accepted.append(self._previous)
-            return accepted
+            generation = self._generation()
+            if now >= self._fresh_until or generation != self._seen_generation:
+                self._secrets = self._load()
+                self._fresh_until, self._seen_generation = now + CACHE_SECONDS, generation
+            return list(self._secrets)
 
     def is_valid(self, body: bytes, headers: Mapping[str, str]) -> bool:
         """No secret configured means every request is refused."""

@@ -12,9 +12,10 @@ from watchkeep.slack.interactive.verify import RequestVerifier
 
 
 def slack_routes(runtime: Runtime) -> APIRouter:
-    def load_secret() -> str | None:
+    def load_secrets() -> list[str]:
         with runtime.db.read() as session:
-            return settings.signing_secret(session, runtime.secrets)
+            return settings.accepted_signing_secrets(session, runtime.secrets, runtime.clock.now())
 
     bolt, _ = build_bolt_app(runtime)
-    return make_router(bolt, RequestVerifier(load_secret))
+    verifier = RequestVerifier(load_secrets, lambda: runtime.slack.generation)
+    return make_router(bolt, verifier)

@@ -24,6 +24,10 @@ def upgrade() -> None:
         sa.Column("client_id", sa.String(length=100), nullable=True),
         sa.Column("client_secret_encrypted", sa.Text(), nullable=True),
         sa.Column("signing_secret_encrypted", sa.Text(), nullable=True),
+        sa.Column("previous_signing_secret_encrypted", sa.Text(), nullable=True),
+        sa.Column(
+            "signing_secret_rotated_at", watchkeep.db.base.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("updated_at", watchkeep.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_slack_app")),
     )
