@@ -108,3 +108,29 @@ class SlackSender:
                 "action_ts": str(time.time()),
             }
         )
+
+    def command(
+        self,
+        user: User,
+        text: str,
+        *,
+        channel: str = "C0000000",
+        path: str = "/api/slack/commands",
+        trigger: bool = True,
+    ) -> Response:
+        form = {
+            "token": "deprecated-verification-token",
+            "team_id": self.team.team_id,
+            "team_domain": self.team.domain,
+            "channel_id": channel,
+            "channel_name": "incidents",
+            "user_id": user.id,
+            "user_name": user.name,
+            "command": "/watchkeep",
+            "text": text,
+            "api_app_id": "A0WATCHKEEP",
+            "response_url": self.server.response_url(self.team.team_id),
+            "trigger_id": self.server.state.issue_trigger_id(self.team, user) if trigger else "",
+        }
+        body = urlencode(form)
+        return self.client.post(path, content=body, headers=signed_headers(body))

@@ -122,3 +122,5 @@ async def open_create_modal(
         )
     except SlackApiError as exc:
         log.warning("views.open for create_incident failed: %s", exc.response.get("error"))
+        return False
+    return True

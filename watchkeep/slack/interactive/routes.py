@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from watchkeep.slack.commands.dispatch import SlashCommands
 from watchkeep.slack.interactive.verify import RequestVerifier
 
 INTERACTIVE_TYPES = {
@@ -40,7 +41,18 @@ def interactive_payload(body: bytes) -> dict[str, Any] | None:
     return payload
 
 
-def make_router(bolt: AsyncApp, verifier: RequestVerifier) -> APIRouter:
+def command_form(body: bytes) -> dict[str, str] | None:
+    """A slash command's form fields, or None if it is not one."""
+    try:
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return None
+    if not all(form.get(field) for field in ("command", "team_id", "user_id")):
+        return None
+    return form
+
+
+def make_router(bolt: AsyncApp, verifier: RequestVerifier, commands: SlashCommands) -> APIRouter:
     router = APIRouter(tags=["slack"], include_in_schema=False)
 
     @router.post("/api/slack/actions")
@@ -56,4 +68,16 @@ def make_router(bolt: AsyncApp, verifier: RequestVerifier) -> APIRouter:
         headers = {k: v[0] for k, v in answer.headers.items() if k.lower() != "content-length"}
         return Response(content=answer.body, status_code=answer.status, headers=headers)
 
+    async def slash_command(request: Request) -> Response:
+        body = await request.body()
+        if not verifier.is_valid(body, request.headers):
+            return JSONResponse({"detail": "invalid Slack signature"}, status_code=401)
+        form = command_form(body)
+        if form is None:
+            return JSONResponse({"detail": "not a Slack slash command"}, status_code=400)
+        return JSONResponse(await commands.answer(form))
+
+    # Both paths: Slack apps configured against either keep working.
+    for path in ("/api/slack/commands", "/api/integrations/slack/commands"):
+        router.add_api_route(path, slash_command, methods=["POST"])
     return router

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from watchkeep.runtime import Runtime
 from watchkeep.slack import settings
+from watchkeep.slack.commands.dispatch import SlashCommands
 from watchkeep.slack.interactive.bolt_app import build_bolt_app
 from watchkeep.slack.interactive.routes import make_router
 from watchkeep.slack.interactive.verify import RequestVerifier
@@ -16,6 +17,6 @@ def slack_routes(runtime: Runtime) -> APIRouter:
         with runtime.db.read() as session:
             return settings.accepted_signing_secrets(session, runtime.secrets, runtime.clock.now())
 
-    bolt, _ = build_bolt_app(runtime)
+    bolt, interactions = build_bolt_app(runtime)
     verifier = RequestVerifier(load_secrets, lambda: runtime.slack.generation)
-    return make_router(bolt, verifier)
+    return make_router(bolt, verifier, SlashCommands(interactions))
