@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from watchkeep.api.deps import PrincipalCache
 from watchkeep.api.errors import install_error_handlers
 from watchkeep.api.v1 import router as api_v1
 from watchkeep.runtime import Runtime
@@ -45,6 +46,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         max_body_size=runtime.settings.max_body_bytes,
     )
     app.state.runtime = runtime
+    app.state.principals = PrincipalCache()
     install_error_handlers(app)
     app.include_router(api_v1)
     app.include_router(slack_routes(runtime))

@@ -65,3 +65,23 @@ def test_openapi_describes_the_api(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/api/v1/incidents/{incident_id}/acknowledge" in spec["paths"]
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+def test_a_change_made_by_another_process_takes_effect_within_seconds(
+    admin_api: Api, make_token: Callable[..., str], runtime, monkeypatch
+) -> None:
+    import time as real_time
+
+    from watchkeep.api import deps
+    from watchkeep.core import accounts
+    from watchkeep.core.models import UserStatus
+
+    token = make_token(Role.RESPONDER)
+    me = admin_api.as_(token)
+    assert me.get("/api/v1/incidents").status_code == 200
+    with runtime.db.write() as session:  # as `watchkeep` in another process would
+        accounts.find_user_by_email(session, "responder1@example.com").status = UserStatus.DISABLED
+    assert me.get("/api/v1/incidents").status_code == 200, "cached for a few seconds"
+    later = real_time.monotonic() + deps.PrincipalCache().ttl + 0.1
+    monkeypatch.setattr(deps.time, "monotonic", lambda: later)
+    assert me.get("/api/v1/incidents").status_code == 401

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from watchkeep.core import accounts
 from watchkeep.core.actors import Actor
@@ -39,17 +41,61 @@ class Principal:
         return Actor(name=self.name, source=source, user_id=self.user_id, role=self.role)
 
 
-def authenticate(
+class PrincipalCache:
+    """Tokens recently proven good, so most requests skip a query and a thread hop.
+
+    Cleared at once when this process changes users; another process's change
+    (disabling a user, deleting a token) takes effect within `ttl` seconds.
+    """
+
+    def __init__(self, ttl: float = 5.0, size: int = 10_000) -> None:
+        self.ttl, self.size = ttl, size
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, token: str) -> Principal | None:
+        entry = self._entries.get(token)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, token: str, principal: Principal) -> None:
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[token] = (time.monotonic() + self.ttl, principal)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def principal_cache(request: Request) -> PrincipalCache:
+    return request.app.state.principals
+
+
+Principals = Annotated[PrincipalCache, Depends(principal_cache)]
+
+
+async def authenticate(
     runtime: RuntimeDep,
+    cache: Annotated[PrincipalCache, Depends(principal_cache)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None:
         raise _unauthorized("missing bearer token")
-    with runtime.db.read() as session:
-        owner = accounts.authenticate_token(session, credentials.credentials)
+    token = credentials.credentials
+    principal = cache.get(token)
+    if principal is not None:
+        return principal
+
+    def lookup() -> accounts.TokenOwner | None:
+        with runtime.db.read() as session:
+            return accounts.authenticate_token(session, token)
+
+    owner = await run_in_threadpool(lookup)
     if owner is None:
         raise _unauthorized("invalid or revoked token, or disabled user")
-    return Principal(owner.user_id, owner.name, owner.email, owner.role)
+    principal = Principal(owner.user_id, owner.name, owner.email, owner.role)
+    cache.put(token, principal)
+    return principal
 
 
 def _unauthorized(reason: str) -> HTTPException:

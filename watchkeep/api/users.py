@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Response, status
 from pydantic import EmailStr, Field
 
-from watchkeep.api.deps import Admin, PageDep, Reader, RuntimeDep
+from watchkeep.api.deps import Admin, PageDep, Principals, Reader, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
 from watchkeep.core import accounts
 from watchkeep.core.models import Role, UserStatus
@@ -71,15 +71,20 @@ def get_user(user_id: int, runtime: RuntimeDep, _: Reader) -> UserOut:
 
 
 @router.patch("/{user_id}", response_model=UserOut)
-def update_user(user_id: int, body: UserPatch, runtime: RuntimeDep, _: Admin) -> UserOut:
+def update_user(
+    user_id: int, body: UserPatch, runtime: RuntimeDep, _: Admin, principals: Principals
+) -> UserOut:
     with runtime.db.write() as session:
         user = accounts.get_user(session, user_id)
         accounts.update_user(session, user, **body.model_dump(exclude_unset=True))
-        return UserOut.model_validate(user)
+        changed = UserOut.model_validate(user)
+    principals.clear()
+    return changed
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_user(user_id: int, runtime: RuntimeDep, _: Admin) -> Response:
+def delete_user(user_id: int, runtime: RuntimeDep, _: Admin, principals: Principals) -> Response:
     with runtime.db.write() as session:
         accounts.delete_user(session, accounts.get_user(session, user_id))
+    principals.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
