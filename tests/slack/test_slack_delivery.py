@@ -183,3 +183,26 @@ def test_a_worker_that_dies_before_slack_answers_leaves_the_message_to_another(
     clock.advance(seconds=61)
     deliver()
     assert len(slack.messages_in("#ops")) == 1
+
+
+def test_after_a_429_every_channel_waits_retry_after_and_the_retry_books_a_new_slot(
+    admin_api: Api,
+    connected: Workspace,
+    slack: SlackState,
+    deliver: Delivery,
+) -> None:
+    slack.rate_limits.configure(enabled=True)
+    ops = admin_api.post("/api/v1/services", {"name": "a", "slack_channel": "#ops"}).json()
+    pay = admin_api.post("/api/v1/services", {"name": "b", "slack_channel": "#payments"}).json()
+    slack.faults.ratelimit_next("chat.postMessage", retry_after=5)
+    for i in range(4):
+        trigger(admin_api, ops["id"], f"ops {i}")
+        trigger(admin_api, pay["id"], f"pay {i}")
+    deliver()
+    posts = slack.calls("chat.postMessage")
+    [refused] = [call for call in posts if call.status == 429]
+    after = [call for call in posts if call.at > refused.at]
+    assert after, "delivery went on after the 429"
+    assert min(call.at for call in after) >= refused.at + 5
+    assert all(call.status == 200 for call in after), "no second 429"
+    assert len(slack.messages_in("#ops")) == len(slack.messages_in("#payments")) == 4

@@ -155,6 +155,13 @@ class SlackDelivery:
     ) -> dict[str, Any]:
         """One paced call to Slack; transient failures become RetryLater, permanent ones raise."""
         now = context.clock.now()
+        if workspace.rate_limited_until and workspace.rate_limited_until > now:
+            # Slack said 429 since this job booked its slot: book again behind the back-off.
+            raise RetryLater(
+                f"{workspace.team_name or 'workspace'} is rate limited",
+                after_seconds=(workspace.rate_limited_until - now).total_seconds(),
+                payload=_forget_slot(context.job.payload, method, channel),
+            )
         self._take_slot(context, workspace.id, method, channel, now)
         if channel is not None:
             params["channel"] = channel
@@ -166,7 +173,12 @@ class SlackDelivery:
                 row = session.get(SlackWorkspace, workspace.id)
                 if row is not None:
                     row.rate_limited_until = now + timedelta(seconds=exc.retry_after)
-            raise RetryLater(str(exc), after_seconds=exc.retry_after) from exc
+            # Forget the spent slot: the retry books a new one behind the back-off.
+            raise RetryLater(
+                str(exc),
+                after_seconds=exc.retry_after,
+                payload=_forget_slot(context.job.payload, method, channel),
+            ) from exc
         except SlackTransientError as exc:
             raise RetryLater(str(exc)) from exc
         return answer
@@ -176,7 +188,7 @@ class SlackDelivery:
         context: JobContext, workspace_id: int, method: str, channel: str | None, now: datetime
     ) -> None:
         """Go now if a slot is free or was booked for this job earlier; else book one and wait."""
-        slot_name = f"{method}:{channel or ''}"
+        slot_name = _slot_name(method, channel)
         booked = context.job.payload.get("slots", {}).get(slot_name)
         if booked and datetime.fromisoformat(booked) <= now:
             return
@@ -189,6 +201,16 @@ class SlackDelivery:
                 after_seconds=(slot - now).total_seconds(),
                 payload={**context.job.payload, "slots": slots},
             )
+
+
+def _slot_name(method: str, channel: str | None) -> str:
+    return f"{method}:{channel or ''}"
+
+
+def _forget_slot(payload: dict[str, Any], method: str, channel: str | None) -> dict[str, Any]:
+    slots = dict(payload.get("slots", {}))
+    slots.pop(_slot_name(method, channel), None)
+    return {**payload, "slots": slots}
 
 
 def _ref(session: Session, incident_id: int, workspace_id: int) -> SlackMessageRef | None:
