@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime, Field, model_validator
+from sqlalchemy.orm import Session
 
 from watchkeep.api.deps import PageDep, Reader, Responder, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
@@ -199,61 +201,61 @@ def get_incident(incident_id: int, runtime: RuntimeDep, _: Reader) -> IncidentDe
         return IncidentDetailOut(**render(incident, runtime), timeline=timeline, notes=notes)
 
 
+def _apply(runtime: Runtime, change: Callable[[Session, datetime], Incident]) -> IncidentOut:
+    """One transition in one transaction, answered as the incident now is."""
+    with runtime.db.write() as session:
+        return IncidentOut(**render(change(session, runtime.clock.now()), runtime))
+
+
 @router.post("/{incident_id}/acknowledge", response_model=IncidentOut)
 def acknowledge(incident_id: int, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
-    with runtime.db.write() as session:
-        incident = transitions.acknowledge(
-            session, incident_id, caller.actor(), now=runtime.clock.now()
-        )
-        return IncidentOut(**render(incident, runtime))
+    actor = caller.actor()
+    return _apply(runtime, lambda s, now: transitions.acknowledge(s, incident_id, actor, now=now))
 
 
 @router.post("/{incident_id}/resolve", response_model=IncidentOut)
 def resolve(
     incident_id: int, runtime: RuntimeDep, caller: Responder, body: ResolveIn | None = None
 ) -> IncidentOut:
-    with runtime.db.write() as session:
-        incident = transitions.resolve(
-            session,
-            incident_id,
-            caller.actor(),
-            now=runtime.clock.now(),
-            note=body.note if body else None,
-        )
-        return IncidentOut(**render(incident, runtime))
+    actor, note = caller.actor(), body.note if body else None
+    return _apply(
+        runtime, lambda s, now: transitions.resolve(s, incident_id, actor, now=now, note=note)
+    )
 
 
 @router.post("/{incident_id}/snooze", response_model=IncidentOut)
 def snooze(incident_id: int, body: SnoozeIn, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
-    now = runtime.clock.now()
-    until = body.until or now + timedelta(minutes=body.minutes or 0)
-    with runtime.db.write() as session:
-        incident = transitions.snooze(session, incident_id, caller.actor(), now=now, until=until)
-        return IncidentOut(**render(incident, runtime))
+    actor = caller.actor()
+
+    def until(now: datetime) -> datetime:
+        return body.until or now + timedelta(minutes=body.minutes or 0)
+
+    return _apply(
+        runtime,
+        lambda s, now: transitions.snooze(s, incident_id, actor, now=now, until=until(now)),
+    )
 
 
 @router.post("/{incident_id}/unsnooze", response_model=IncidentOut)
 def unsnooze(incident_id: int, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
-    with runtime.db.write() as session:
-        incident = transitions.unsnooze(
-            session, incident_id, caller.actor(), now=runtime.clock.now()
-        )
-        return IncidentOut(**render(incident, runtime))
+    actor = caller.actor()
+    return _apply(runtime, lambda s, now: transitions.unsnooze(s, incident_id, actor, now=now))
 
 
 @router.post("/{incident_id}/reopen", response_model=IncidentOut)
 def reopen(incident_id: int, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
-    with runtime.db.write() as session:
-        incident = transitions.reopen(session, incident_id, caller.actor(), now=runtime.clock.now())
-        return IncidentOut(**render(incident, runtime))
+    actor = caller.actor()
+    return _apply(runtime, lambda s, now: transitions.reopen(s, incident_id, actor, now=now))
 
 
 @router.post(
     "/{incident_id}/notes", status_code=status.HTTP_201_CREATED, response_model=IncidentOut
 )
 def add_note(incident_id: int, body: NoteIn, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
-    with runtime.db.write() as session:
-        transitions.add_note(
-            session, incident_id, caller.actor(), now=runtime.clock.now(), text=body.text
-        )
-        return IncidentOut(**render(incidents.get_incident(session, incident_id), runtime))
+    actor = caller.actor()
+
+    def note(session: Session, now: datetime) -> Incident:
+        transitions.add_note(session, incident_id, actor, now=now, text=body.text)
+        return incidents.get_incident(session, incident_id)
+
+    return _apply(runtime, note)
