@@ -2,8 +2,16 @@
 
 from fastapi import APIRouter
 
-from watchkeep.api import incidents, services, teams, users
+from watchkeep.api import (
+    escalation_policies,
+    incidents,
+    oncall,
+    schedules,
+    services,
+    teams,
+    users,
+)
 
 router = APIRouter(prefix="/api/v1")
-for module in (users, teams, services, incidents):
+for module in (users, teams, services, incidents, schedules, oncall, escalation_policies):
     router.include_router(module.router)
