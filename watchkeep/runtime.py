@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from watchkeep.config import Settings
 from watchkeep.core.clock import Clock, SystemClock
 from watchkeep.db.engine import Database
+from watchkeep.oncall.wiring import register_oncall
 from watchkeep.worker.dispatch import EventBus, register_core_jobs
 from watchkeep.worker.handlers import Handlers
 from watchkeep.worker.loop import Worker, WorkerOptions
@@ -38,4 +39,5 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
     runtime = Runtime(settings=settings, db=db, clock=clock or SystemClock())
     register_core_jobs(runtime.handlers, runtime.bus)
+    register_oncall(runtime)
     return runtime
