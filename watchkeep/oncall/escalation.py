@@ -43,7 +43,12 @@ from watchkeep.core.actors import Actor
 from watchkeep.core.events import DomainEvent, EventType
 from watchkeep.core.models import Incident, IncidentStatus, TimelineEvent
 from watchkeep.oncall import paging
-from watchkeep.oncall.models import EscalationPolicy, EscalationStatus, IncidentEscalation
+from watchkeep.oncall.models import (
+    EscalationPolicy,
+    EscalationStatus,
+    EscalationStep,
+    IncidentEscalation,
+)
 from watchkeep.worker import outbox
 from watchkeep.worker.outbox import Job
 
@@ -118,6 +123,7 @@ def fire_steps(session: Session, jobs: list[Job], now: datetime) -> None:
             .with_for_update()
         )
     }
+    batch = _Batch(session, now)
     for job in sorted(jobs, key=lambda j: (j.payload["incident_id"], j.payload["generation"])):
         incident_id = job.payload["incident_id"]
         state, incident = states.get(incident_id), incidents.get(incident_id)
@@ -127,11 +133,37 @@ def fire_steps(session: Session, jobs: list[Job], now: datetime) -> None:
             continue  # stale: paused, stopped, restarted, or a duplicate of a fired step
         if incident.status is not IncidentStatus.TRIGGERED:
             continue
-        _fire(session, incident, state, now)
+        _fire(session, incident, state, now, batch)
 
 
-def _fire(session: Session, incident: Incident, state: IncidentEscalation, now: datetime) -> None:
-    policy = session.get(EscalationPolicy, state.policy_id) if state.policy_id else None
+class _Batch:
+    """What the steps of one batch share. The session's identity map holds objects
+    weakly, so without this each step would load its policy's whole graph again; and
+    with one `now` for the batch, a step's targets resolve to the same people."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.policies: dict[int, EscalationPolicy | None] = {}
+        self.pages: dict[int, paging.StepPage] = {}
+
+    def policy(self, policy_id: int | None) -> EscalationPolicy | None:
+        if policy_id is None:
+            return None
+        if policy_id not in self.policies:
+            self.policies[policy_id] = self.session.get(EscalationPolicy, policy_id)
+        return self.policies[policy_id]
+
+    def page(self, step: EscalationStep) -> paging.StepPage:
+        if step.id not in self.pages:
+            self.pages[step.id] = paging.resolve_step(self.session, step, self.now)
+        return self.pages[step.id]
+
+
+def _fire(
+    session: Session, incident: Incident, state: IncidentEscalation, now: datetime, batch: _Batch
+) -> None:
+    policy = batch.policy(state.policy_id)
     if policy is None or not policy.steps:
         _settle(state, STOPPED, now)
         return
@@ -143,7 +175,7 @@ def _fire(session: Session, incident: Incident, state: IncidentEscalation, now: 
         index = 0
     step = policy.steps[index]
     cycle = state.cycle
-    page = paging.resolve_step(session, step, now)
+    page = batch.page(step)
     state.steps_paged += 1
     state.step_index = index + 1
     if state.step_index < len(policy.steps) or _wrap(state, policy):
