@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from conftest import Api
 from support import FrozenClock
+
+if TYPE_CHECKING:
+    # For annotations only: when the whole suite runs, the module `conftest` may by
+    # then be tests/fakeslack's, depending on collection order.
+    from conftest import Api
 
 
 @dataclass

@@ -6,6 +6,7 @@ The worker is driven by hand with a frozen clock: `drain()` after `advance()`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -16,9 +17,13 @@ from watchkeep.runtime import Runtime, build_runtime
 from watchkeep.worker import outbox
 from watchkeep.worker.outbox import OutboxRow
 
-from conftest import Api
 from oncall_support import build_world, make_user
 from support import FrozenClock
+
+if TYPE_CHECKING:
+    # For annotations only: when the whole suite runs, the module `conftest` may by
+    # then be tests/fakeslack's, depending on collection order.
+    from conftest import Api
 
 
 def drain(runtime: Runtime) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from watchkeep.core.models import Role
 
-from conftest import Api
 from oncall_support import make_user
+
+if TYPE_CHECKING:
+    # For annotations only: when the whole suite runs, the module `conftest` may by
+    # then be tests/fakeslack's, depending on collection order.
+    from conftest import Api
 
 
 def bad_fields(response) -> set[tuple]:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from watchkeep.core.events import DomainEvent
 from watchkeep.runtime import Runtime
 from watchkeep.worker import outbox
 
-from conftest import Api
 from oncall_support import build_world
 from support import FrozenClock
+
+if TYPE_CHECKING:
+    # For annotations only: when the whole suite runs, the module `conftest` may by
+    # then be tests/fakeslack's, depending on collection order.
+    from conftest import Api
 
 
 def drain(runtime: Runtime) -> None:

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from watchkeep.api.deps import Reader, RuntimeDep
 from watchkeep.api.schedules import OnCallOut, render_on_call
-from watchkeep.oncall import schedules
+from watchkeep.oncall import roster
 
 router = APIRouter(prefix="/oncall", tags=["schedules"])
 
@@ -29,5 +29,5 @@ def who_is_on_call(
     """Every schedule, by name, with who is on call (nobody: `user` is null)."""
     moment = at or runtime.clock.now()
     with runtime.db.read() as session:
-        items = [render_on_call(found) for found in schedules.who_is_on_call(session, at=moment)]
+        items = [render_on_call(found) for found in roster.who_is_on_call(session, at=moment)]
     return OnCallList(at=moment, items=items)

@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from watchkeep.api.deps import Admin, PageDep, Reader, Responder, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
 from watchkeep.core.models import User
-from watchkeep.oncall import rotation, schedules
+from watchkeep.oncall import roster, rotation, schedules
 from watchkeep.oncall.models import Schedule, ScheduleOverride
 from watchkeep.oncall.rotation import DAYS, Restriction
 
@@ -167,7 +167,7 @@ def render(schedule: Schedule) -> ScheduleOut:
     )
 
 
-def render_on_call(found: schedules.OnCall) -> OnCallOut:
+def render_on_call(found: roster.OnCall) -> OnCallOut:
     return OnCallOut(
         schedule=ScheduleRef.model_validate(found.schedule),
         at=found.at,
@@ -200,8 +200,8 @@ def _range(
     high = rotation.localize(end, tz) if end else low + span
     if high <= low:
         raise _query_error("end", "must be after start")
-    if high - low > schedules.MAX_RANGE:
-        raise _query_error("end", f"the range may span at most {schedules.MAX_RANGE.days} days")
+    if high - low > roster.MAX_RANGE:
+        raise _query_error("end", f"the range may span at most {roster.MAX_RANGE.days} days")
     return low, high
 
 
@@ -269,7 +269,7 @@ def on_call(
     with runtime.db.read() as session:
         schedule = schedules.get_schedule(session, schedule_id)
         moment = rotation.localize(at, rotation.zone(schedule.time_zone)) if at else None
-        return render_on_call(schedules.on_call(session, schedule, moment or runtime.clock.now()))
+        return render_on_call(roster.on_call(session, schedule, moment or runtime.clock.now()))
 
 
 @router.get("/{schedule_id}/shifts", response_model=list[ShiftOut])
@@ -287,7 +287,7 @@ def shifts(
         low, high = _range(schedule, start, end, runtime.clock.now(), DEFAULT_SHIFTS)
         return [
             ShiftOut(user=_user(shift.user), start=shift.start, end=shift.end)
-            for shift in schedules.shifts(session, schedule, start=low, end=high)
+            for shift in roster.shifts(session, schedule, start=low, end=high)
         ]
 
 

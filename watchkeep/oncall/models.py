@@ -24,11 +24,9 @@ class Schedule(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    # Not eager: escalation targets load schedules, and the roster reads rotations itself.
     layers: Mapped[list[ScheduleLayer]] = relationship(
-        order_by="ScheduleLayer.position",
-        cascade="all, delete-orphan",
-        passive_deletes=True,
-        lazy="selectin",
+        order_by="ScheduleLayer.position", cascade="all, delete-orphan", passive_deletes=True
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from watchkeep.core.models import User
-from watchkeep.oncall import schedules
+from watchkeep.oncall import roster
 from watchkeep.oncall.models import EscalationStep, EscalationTarget
 
 
@@ -54,7 +54,7 @@ def _resolve(session: Session, target: EscalationTarget, at: datetime) -> tuple[
             return [target.user], ""
         return [], f"{target.user.name} is disabled"
     if target.schedule is not None:
-        user = schedules.on_call_user(session, target.schedule, at)
+        user = roster.on_call_user(session, target.schedule, at)
         if user is None:
             return [], f"nobody was on call for schedule {target.schedule.name!r}"
         if not user.is_active:

@@ -1,4 +1,4 @@
-"""Schedules in the database, and "who is on call" at any time (see `rotation` for the rules).
+"""Schedules in the database: their layers and overrides (`roster` answers who is on call).
 
 Times given without a zone (layer starts, overrides) are wall-clock times in
 the schedule's zone. Changing a schedule's zone keeps each layer's start as an
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from watchkeep.core.actors import Actor
 from watchkeep.core.errors import ConflictError, InvalidInputError, NotFoundError
@@ -30,7 +30,7 @@ from watchkeep.oncall.models import (
 )
 from watchkeep.oncall.rotation import Restriction
 
-MAX_RANGE = timedelta(days=366)
+MAX_OVERRIDE = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -42,27 +42,12 @@ class LayerSpec:
     restriction: Restriction | None = None
 
 
-@dataclass(frozen=True)
-class OnCall:
-    """Who is on call on a schedule at `at`, and the edges of that person's shift
-    (None when beyond the few days looked at either side)."""
-
-    schedule: Schedule
-    at: datetime
-    user: User | None
-    start: datetime | None
-    end: datetime | None
-
-
-@dataclass(frozen=True)
-class ShiftView:
-    user: User
-    start: datetime
-    end: datetime
+# Layers and their members, for showing a schedule (the roster loads rotations itself).
+WITH_LAYERS = (selectinload(Schedule.layers).selectinload(ScheduleLayer.members),)
 
 
 def get_schedule(session: Session, schedule_id: int) -> Schedule:
-    schedule = session.get(Schedule, schedule_id)
+    schedule = session.get(Schedule, schedule_id, options=WITH_LAYERS)
     if schedule is None:
         raise NotFoundError("schedule", schedule_id)
     return schedule
@@ -70,7 +55,8 @@ def get_schedule(session: Session, schedule_id: int) -> Schedule:
 
 def list_schedules(session: Session, *, limit: int, offset: int) -> tuple[Sequence[Schedule], int]:
     total = session.scalar(select(func.count()).select_from(Schedule)) or 0
-    query = select(Schedule).order_by(Schedule.name).limit(limit).offset(offset)
+    query = select(Schedule).options(*WITH_LAYERS).order_by(Schedule.name)
+    query = query.limit(limit).offset(offset)
     return session.scalars(query).all(), total
 
 
@@ -155,8 +141,8 @@ def add_override(
     start, end = rotation.localize(start, tz), rotation.localize(end, tz)
     if end <= start:
         raise InvalidInputError("end", "must be after start")
-    if end - start > MAX_RANGE:
-        raise InvalidInputError("end", f"an override may last at most {MAX_RANGE.days} days")
+    if end - start > MAX_OVERRIDE:
+        raise InvalidInputError("end", f"an override may last at most {MAX_OVERRIDE.days} days")
     if session.get(User, user_id) is None:
         raise InvalidInputError("user_id", f"no user with id {user_id}")
     override = ScheduleOverride(
@@ -185,97 +171,6 @@ def delete_override(session: Session, schedule: Schedule, override_id: int) -> N
         raise NotFoundError("override", override_id)
     session.delete(override)
     session.flush()
-
-
-def shifts(
-    session: Session, schedule: Schedule, *, start: datetime, end: datetime
-) -> list[ShiftView]:
-    """Who is on call over [start, end), as consecutive shifts (gaps are absent)."""
-    if end <= start:
-        raise InvalidInputError("end", "must be after start")
-    if end - start > MAX_RANGE:
-        raise InvalidInputError("end", f"the range may span at most {MAX_RANGE.days} days")
-    overrides = list_overrides(session, schedule, start=start, end=end)
-    users = _users(schedule, overrides)
-    found = rotation.final_shifts(
-        rotation_layers(schedule),
-        [_spec(o) for o in overrides],
-        rotation.zone(schedule.time_zone),
-        start,
-        end,
-    )
-    return [ShiftView(users[shift.user_id], shift.start, shift.end) for shift in found]
-
-
-def on_call(
-    session: Session,
-    schedule: Schedule,
-    at: datetime,
-    *,
-    overrides: Sequence[ScheduleOverride] | None = None,
-) -> OnCall:
-    """Who is on call on `schedule` at `at`, with the edges of their shift."""
-    layers = rotation_layers(schedule)
-    around = rotation.horizon(layers)
-    low, high = at - around, at + around
-    if overrides is None:
-        overrides = list_overrides(session, schedule, start=low, end=high)
-    tz = rotation.zone(schedule.time_zone)
-    for shift in rotation.final_shifts(layers, [_spec(o) for o in overrides], tz, low, high):
-        if shift.start <= at < shift.end:
-            return OnCall(
-                schedule,
-                at,
-                _users(schedule, overrides)[shift.user_id],
-                shift.start if shift.start > low else None,
-                shift.end if shift.end < high else None,
-            )
-    return OnCall(schedule, at, None, None, None)
-
-
-def who_is_on_call(session: Session, *, at: datetime) -> list[OnCall]:
-    """Every schedule, by name, with who is on call at `at` (for "/watchkeep oncall")."""
-    schedules = session.scalars(select(Schedule).order_by(Schedule.name)).all()
-    if not schedules:
-        return []
-    # One query for every schedule's overrides, over the widest look-around needed.
-    around = max(rotation.horizon(rotation_layers(s)) for s in schedules)
-    overrides = _overrides(session, [s.id for s in schedules], at - around, at + around)
-    return [on_call(session, s, at, overrides=overrides[s.id]) for s in schedules]
-
-
-def on_call_user(session: Session, schedule: Schedule, at: datetime) -> User | None:
-    """Who is on call at `at`, by the fast path (no shift edges): what escalation pages."""
-    overrides = list_overrides(session, schedule, start=at, end=at + timedelta(microseconds=1))
-    user_id = rotation.on_call_at(
-        rotation_layers(schedule),
-        [_spec(o) for o in overrides],
-        rotation.zone(schedule.time_zone),
-        at,
-    )
-    return None if user_id is None else _users(schedule, overrides)[user_id]
-
-
-def rotation_layers(schedule: Schedule) -> list[rotation.Layer]:
-    return [
-        rotation.Layer(
-            tuple(member.user_id for member in layer.members),
-            layer.start,
-            layer.rotation_length_hours,
-            Restriction.from_json(layer.restrictions) if layer.restrictions else None,
-        )
-        for layer in schedule.layers
-    ]
-
-
-def _spec(override: ScheduleOverride) -> rotation.Override:
-    return rotation.Override(override.user_id, override.start, override.end)
-
-
-def _users(schedule: Schedule, overrides: Sequence[ScheduleOverride]) -> dict[int, User]:
-    users = {m.user_id: m.user for layer in schedule.layers for m in layer.members}
-    users.update((o.user_id, o.user) for o in overrides)
-    return users
 
 
 def _overrides(
