@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
 from watchkeep.core.events import DomainEvent, EventType
-from watchkeep.core.models import Incident, IncidentStatus, TimelineEvent
+from watchkeep.core.models import Incident, IncidentStatus, Service, TimelineEvent
 from watchkeep.oncall import paging
 from watchkeep.oncall.models import (
     EscalationPolicy,
@@ -74,8 +74,10 @@ def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
     if event.type not in _HANDLED:
         return
     # The moment of the change, not of its fan-out: a busy worker must not stretch delays.
-    at = session.get(TimelineEvent, event.timeline_event_id)
-    at = at.created_at if at is not None else now
+    at = session.scalar(
+        select(TimelineEvent.created_at).where(TimelineEvent.id == event.timeline_event_id)
+    )
+    at = at or now
     state = session.get(IncidentEscalation, event.incident_id, with_for_update=True)
     kind = EventType(event.type)
     if kind in (EventType.TRIGGERED, EventType.REOPENED):
@@ -240,8 +242,11 @@ def _start(
     at: datetime,
     now: datetime,
 ) -> None:
-    incident = session.get(Incident, incident_id)
-    policy_id = incident.service.escalation_policy_id if incident is not None else None
+    policy_id = session.scalar(
+        select(Service.escalation_policy_id)
+        .join(Incident, Incident.service_id == Service.id)
+        .where(Incident.id == incident_id)
+    )
     if policy_id is None:
         if state is not None and state.status in (ACTIVE, PAUSED):
             _settle(state, STOPPED, now)

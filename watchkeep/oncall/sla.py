@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
 from watchkeep.core.events import DomainEvent, EventType
-from watchkeep.core.models import Incident, TimelineEvent
+from watchkeep.core.models import Incident, Service, TimelineEvent
 from watchkeep.oncall.models import IncidentSla
 from watchkeep.worker import outbox
 from watchkeep.worker.outbox import Job
@@ -41,16 +41,20 @@ def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
     """The EventBus subscriber: arm the targets of a newly triggered incident."""
     if event.type != EventType.TRIGGERED or session.get(IncidentSla, event.incident_id):
         return
-    incident = session.get(Incident, event.incident_id)
-    if incident is None:
+    row = session.execute(
+        select(Incident.created_at, Service.ack_sla_minutes, Service.resolve_sla_minutes)
+        .join(Service, Service.id == Incident.service_id)
+        .where(Incident.id == event.incident_id)
+    ).first()
+    if row is None:
         return
-    ack_due, resolve_due = _due_times(incident)
-    session.add(
-        IncidentSla(incident_id=incident.id, ack_due_at=ack_due, resolve_due_at=resolve_due)
-    )
+    created_at, ack_minutes, resolve_minutes = row
+    ack_due, resolve_due = _due(created_at, ack_minutes), _due(created_at, resolve_minutes)
+    sla = IncidentSla(incident_id=event.incident_id, ack_due_at=ack_due, resolve_due_at=resolve_due)
+    session.add(sla)
     for target, due in ((ACKNOWLEDGE, ack_due), (RESOLVE, resolve_due)):
         if due is not None:
-            payload = {"incident_id": incident.id, "target": target}
+            payload = {"incident_id": event.incident_id, "target": target}
             outbox.enqueue(session, SLA_CHECK_JOB, payload, now=now, due_at=due)
 
 
@@ -150,8 +154,12 @@ def preload(session: Session, incident_ids: list[int]) -> None:
 
 
 def _due_times(incident: Incident) -> tuple[datetime | None, datetime | None]:
-    def due(minutes: int | None) -> datetime | None:
-        return incident.created_at + timedelta(minutes=minutes) if minutes else None
-
     service = incident.service
-    return due(service.ack_sla_minutes), due(service.resolve_sla_minutes)
+    return (
+        _due(incident.created_at, service.ack_sla_minutes),
+        _due(incident.created_at, service.resolve_sla_minutes),
+    )
+
+
+def _due(start: datetime, minutes: int | None) -> datetime | None:
+    return start + timedelta(minutes=minutes) if minutes else None
