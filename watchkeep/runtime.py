@@ -8,6 +8,7 @@ from watchkeep.config import Settings
 from watchkeep.core.clock import Clock, SystemClock
 from watchkeep.crypto import SecretBox
 from watchkeep.db.engine import Database
+from watchkeep.oncall.wiring import register_oncall
 from watchkeep.slack.integration import SlackIntegration
 from watchkeep.worker.dispatch import EventBus, register_core_jobs
 from watchkeep.worker.handlers import Handlers
@@ -49,4 +50,5 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     )
     register_core_jobs(runtime.handlers, runtime.bus)
     runtime.slack.register(runtime.handlers, runtime.bus)
+    register_oncall(runtime)
     return runtime

@@ -147,3 +147,36 @@ def test_unsigned_or_malformed_commands_are_refused(sender: SlackSender, ada: Us
         client.post("/api/slack/commands", content=body, headers=signed_headers(body)).status_code
         == 400
     )
+
+
+def test_oncall_says_who_is_on_call_and_until_when(
+    sender: SlackSender, ada: User, admin_api: Api
+) -> None:
+    users = [
+        admin_api.post("/api/v1/users", {"email": f"{n}@example.com", "name": n}).json()["id"]
+        for n in ("Noor", "Omar")
+    ]
+    for name in ("Platform primary", "Database"):
+        created = admin_api.post(
+            "/api/v1/schedules",
+            {
+                "name": name,
+                "time_zone": "Europe/Berlin",
+                "layers": [
+                    {
+                        "user_ids": users,
+                        "rotation_length_hours": 24,
+                        "start": "2026-03-01T09:00:00+01:00",
+                    }
+                ],
+            },
+        )
+        assert created.status_code == 201, created.text
+    everything = text_of(sender.command(ada, "oncall").json())
+    assert "Platform primary: *Omar*" in everything
+    assert "Database: *Omar*" in everything
+    assert "until <!date^" in everything
+    one = text_of(sender.command(ada, "oncall platform").json())
+    assert "Platform primary" in one
+    assert "Database" not in one
+    assert "No schedule is named" in sender.command(ada, "oncall nope").json()["text"]

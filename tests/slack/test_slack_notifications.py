@@ -176,3 +176,29 @@ def test_untrusted_text_is_escaped_and_cut_to_block_kit_limits(
         assert not [text for text in mrkdwn if live in text]
     assert "&lt;!channel&gt; &amp; &lt;https://evil.example|your bank&gt;" in message.text
     assert max(len(b.get("text", {}).get("text", "")) for b in blocks) <= 3000
+
+
+def test_an_escalation_replies_in_the_thread_mentioning_the_people_paged(
+    admin_api: Api, connected: Workspace, slack: SlackState, deliver: Delivery
+) -> None:
+    noor_in_slack = slack.add_user(connected, "noor", email="noor@example.com")
+    noor = admin_api.post("/api/v1/users", {"email": "noor@example.com", "name": "Noor"}).json()
+    omar = admin_api.post("/api/v1/users", {"email": "omar@example.com", "name": "Omar"}).json()
+    targets = [{"type": "user", "id": noor["id"]}, {"type": "user", "id": omar["id"]}]
+    policy = admin_api.post(
+        "/api/v1/escalation-policies",
+        {"name": "db", "steps": [{"delay_minutes": 5, "targets": targets}]},
+    )
+    assert policy.status_code == 201, policy.text
+    service = admin_api.post(
+        "/api/v1/services", {"name": "db", "escalation_policy_id": policy.json()["id"]}
+    ).json()
+    trigger(admin_api, service["id"])
+    deliver()
+    [parent] = slack.messages_in("#incidents")
+    [escalated] = [
+        reply.text
+        for reply in slack.thread("#incidents", parent.ts)[1:]
+        if reply.text.startswith("📣")
+    ]
+    assert escalated == f"📣 Escalated (step 1): paging <@{noor_in_slack.id}>, Omar"

@@ -21,7 +21,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidInputError)
     async def invalid_input(_: Request, exc: InvalidInputError) -> JSONResponse:
-        detail = [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]
+        # A dotted field ("layers.0.user_ids") becomes a path, as pydantic reports nested errors.
+        path = [int(part) if part.isdigit() else part for part in exc.field.split(".")]
+        detail = [{"loc": ["body", *path], "msg": exc.message, "type": "value_error"}]
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(InvalidTransitionError)

@@ -8,12 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime, Field, model_validator
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from watchkeep.api.deps import PageDep, Reader, Responder, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
 from watchkeep.core import incidents, transitions
 from watchkeep.core.models import Incident, IncidentStatus, Source, Urgency
+from watchkeep.oncall import sla
+from watchkeep.oncall.models import EscalationStatus, IncidentEscalation
 from watchkeep.runtime import Runtime
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -56,6 +58,28 @@ class ServiceRef(OutModel):
     name: str
 
 
+class SlaOut(OutModel):
+    """Due times fixed at trigger from the service's targets (null: no target), and when
+    each target was missed (null: not missed, or not yet)."""
+
+    ack_due_at: datetime | None
+    resolve_due_at: datetime | None
+    ack_breached_at: datetime | None
+    resolve_breached_at: datetime | None
+
+
+class EscalationOut(OutModel):
+    """Where the incident's escalation stands: `next_step` (from 1) pages at
+    `next_step_at` while ACTIVE; PAUSED while snoozed; STOPPED or EXHAUSTED after."""
+
+    policy_id: int | None
+    status: EscalationStatus
+    next_step: int
+    repeat: int
+    next_step_at: datetime | None
+    steps_paged: int
+
+
 class IncidentOut(OutModel):
     id: int
     number: int
@@ -78,6 +102,7 @@ class IncidentOut(OutModel):
     resolved_at: datetime | None
     resolved_by: ActorOut | None
     resolution_note: str | None
+    sla: SlaOut
 
 
 class TimelineEventOut(OutModel):
@@ -99,6 +124,7 @@ class NoteOut(OutModel):
 
 
 class IncidentDetailOut(IncidentOut):
+    escalation: EscalationOut | None
     timeline: list[TimelineEventOut]
     notes: list[NoteOut]
 
@@ -117,7 +143,22 @@ def render(incident: Incident, runtime: Runtime) -> dict[str, Any]:
         "acknowledged_by": _actor(incident.acknowledged_by_user_id, incident.acknowledged_by_name),
         "snoozed_by": _actor(incident.snoozed_by_user_id, incident.snoozed_by_name),
         "resolved_by": _actor(incident.resolved_by_user_id, incident.resolved_by_name),
+        "sla": sla.view(object_session(incident), incident),
     }
+
+
+def _escalation(session: Session, incident_id: int) -> EscalationOut | None:
+    state = session.get(IncidentEscalation, incident_id)
+    if state is None:
+        return None
+    return EscalationOut(
+        policy_id=state.policy_id,
+        status=state.status,
+        next_step=state.step_index + 1,
+        repeat=state.cycle,
+        next_step_at=state.next_step_at,
+        steps_paged=state.steps_paged,
+    )
 
 
 _PLAIN_FIELDS = (
@@ -168,6 +209,7 @@ def list_incidents(
         found, total = incidents.list_incidents(
             session, where, limit=page.limit, offset=page.offset
         )
+        sla.preload(session, [incident.id for incident in found])
         items = [IncidentOut(**render(incident, runtime)) for incident in found]
     return Paged(items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -198,7 +240,12 @@ def get_incident(incident_id: int, runtime: RuntimeDep, _: Reader) -> IncidentDe
             )
             for note in incidents.notes(session, incident_id)
         ]
-        return IncidentDetailOut(**render(incident, runtime), timeline=timeline, notes=notes)
+        return IncidentDetailOut(
+            **render(incident, runtime),
+            escalation=_escalation(session, incident_id),
+            timeline=timeline,
+            notes=notes,
+        )
 
 
 def _apply(runtime: Runtime, change: Callable[[Session, datetime], Incident]) -> IncidentOut:

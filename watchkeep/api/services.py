@@ -20,6 +20,7 @@ class ServiceIn(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
     team_id: int | None = None
+    escalation_policy_id: int | None = None
     slack_channel: str | None = Field(default=None, max_length=100)
     ack_sla_minutes: int | None = SlaMinutes
     resolve_sla_minutes: int | None = SlaMinutes
@@ -29,6 +30,7 @@ class ServicePatch(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
     team_id: int | None = None
+    escalation_policy_id: int | None = None
     slack_channel: str | None = Field(default=None, max_length=100)
     ack_sla_minutes: int | None = SlaMinutes
     resolve_sla_minutes: int | None = SlaMinutes

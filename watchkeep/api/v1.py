@@ -2,8 +2,26 @@
 
 from fastapi import APIRouter
 
-from watchkeep.api import incidents, services, slack_integration, teams, users
+from watchkeep.api import (
+    escalation_policies,
+    incidents,
+    oncall,
+    schedules,
+    services,
+    slack_integration,
+    teams,
+    users,
+)
 
 router = APIRouter(prefix="/api/v1")
-for module in (users, teams, services, incidents, slack_integration):
+for module in (
+    users,
+    teams,
+    services,
+    incidents,
+    schedules,
+    oncall,
+    escalation_policies,
+    slack_integration,
+):
     router.include_router(module.router)

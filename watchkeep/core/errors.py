@@ -18,7 +18,8 @@ class NotFoundError(DomainError):
 
 
 class InvalidInputError(DomainError):
-    """A field's value is unacceptable; `field` names it for the caller."""
+    """A field's value is unacceptable; `field` names it for the caller, dotted when
+    nested (`layers.0.user_ids`)."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")

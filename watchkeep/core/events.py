@@ -28,6 +28,8 @@ class EventType(enum.StrEnum):
     UNSNOOZED = "incident.unsnoozed"
     REOPENED = "incident.reopened"
     NOTE_ADDED = "incident.note_added"
+    ESCALATED = "incident.escalated"
+    SLA_BREACHED = "incident.sla_breached"
 
 
 def ordering_key(incident_id: int) -> str:

@@ -79,41 +79,6 @@ def list_incidents(
     return session.scalars(query).all(), total
 
 
-OPEN = (IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED, IncidentStatus.SNOOZED)
-
-
-@dataclass(frozen=True)
-class StatusSummary:
-    by_status: dict[IncidentStatus, int]
-    open_by_urgency: dict[Urgency, int]
-    oldest_unacknowledged: Incident | None
-
-
-def status_summary(session: Session) -> StatusSummary:
-    """How many incidents in each state, open ones by urgency, and the oldest unacknowledged."""
-    by_status = dict(
-        session.execute(select(Incident.status, func.count()).group_by(Incident.status)).all()
-    )
-    by_urgency = dict(
-        session.execute(
-            select(Incident.urgency, func.count())
-            .where(Incident.status.in_(OPEN))
-            .group_by(Incident.urgency)
-        ).all()
-    )
-    oldest = session.scalar(
-        select(Incident)
-        .where(Incident.status == IncidentStatus.TRIGGERED)
-        .order_by(Incident.created_at, Incident.id)
-        .limit(1)
-    )
-    return StatusSummary(
-        {status: by_status.get(status, 0) for status in IncidentStatus},
-        {urgency: by_urgency.get(urgency, 0) for urgency in Urgency},
-        oldest,
-    )
-
-
 def timeline(session: Session, incident_id: int) -> Sequence[TimelineEvent]:
     query = select(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
     return session.scalars(query.order_by(TimelineEvent.id)).all()

@@ -114,7 +114,10 @@ class Service(Base):
         ForeignKey("teams.id", ondelete="SET NULL"), index=True
     )
     # Filled in by the escalation and Slack work; the columns exist from the start.
-    escalation_policy_id: Mapped[int | None] = mapped_column(index=True)
+    # A policy in use cannot be deleted (watchkeep.oncall.policies answers 409 first).
+    escalation_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalation_policies.id"), index=True
+    )
     slack_channel: Mapped[str | None] = mapped_column(String(100))
     ack_sla_minutes: Mapped[int | None]
     resolve_sla_minutes: Mapped[int | None]

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from watchkeep.db.engine import Database
 
@@ -27,16 +27,37 @@ def alembic_config(db: Database) -> Config:
 def upgrade(db: Database, revision: str = "heads") -> None:
     config = alembic_config(db)
     with db.engine.connect() as connection:
-        if not db.is_sqlite:
+        if db.is_sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+        else:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _ADVISORY_LOCK})
             connection.commit()
         try:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
         finally:
-            if not db.is_sqlite:
+            if db.is_sqlite:
+                _sqlite_foreign_keys(connection, on=True)
+            else:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_LOCK})
                 connection.commit()
+
+
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Batch mode alters a SQLite table by copying it, dropping the original and renaming
+    the copy. With foreign keys on, that DROP deletes the table's rows first and fires
+    ON DELETE CASCADE: rebuilding `services` would delete every incident. So migrations
+    run with them off (only settable outside a transaction, hence on the driver
+    connection), and the result is checked before they go back on."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    if on:
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        raw.execute("PRAGMA foreign_keys=ON")
+        if broken:
+            raise RuntimeError(f"migration left rows violating foreign keys: {broken[:5]}")
+    else:
+        raw.execute("PRAGMA foreign_keys=OFF")
 
 
 def current_revisions(db: Database) -> set[str]:

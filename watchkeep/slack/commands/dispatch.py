@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from watchkeep.core import incidents, transitions
+from watchkeep.core import incidents, overview, transitions
 from watchkeep.core.errors import NotFoundError
 from watchkeep.core.models import Incident, Service, Urgency
+from watchkeep.oncall import roster
 from watchkeep.slack.commands import parse, replies
 from watchkeep.slack.commands.parse import Command
 from watchkeep.slack.interactive.interactions import Interactions, Refused
@@ -30,6 +31,7 @@ class SlashCommands:
         self.handlers: dict[str, Handler] = {
             "incidents": self.list_incidents,
             "status": self.status,
+            "oncall": self.oncall,
             "create": self.create,
             "ack": self.acknowledge,
             "acknowledge": self.acknowledge,
@@ -60,14 +62,20 @@ class SlashCommands:
         return await run_in_threadpool(run)
 
     async def list_incidents(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
-        where = incidents.IncidentFilter(statuses=incidents.OPEN)
-        found, total = await self.read(
-            lambda s: incidents.list_incidents(s, where, limit=LIST_LIMIT, offset=0)
-        )
+        found, total = await self.read(lambda s: overview.open_incidents(s, limit=LIST_LIMIT))
         return replies.incidents_reply(found, total, self.url_for)
 
     async def status(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
-        return replies.status_reply(await self.read(incidents.status_summary), self.url_for)
+        return replies.status_reply(await self.read(overview.status_summary), self.url_for)
+
+    async def oncall(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
+        """Every schedule (or those whose name matches) with who is on call and until when."""
+        wanted = command.rest.lower()
+        now = self.runtime.clock.now()
+        rows = await self.read(lambda s: roster.who_is_on_call(s, at=now))
+        if wanted:
+            rows = [row for row in rows if wanted in row.schedule.name.lower()]
+        return replies.oncall_reply(rows, command.rest)
 
     async def create(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
         workspace = self.ix.workspace(_body(form))
@@ -160,7 +168,7 @@ def _target(session: Session, number: int | None, workspace_id: int, channel_id:
         .where(
             SlackMessageRef.workspace_id == workspace_id,
             SlackMessageRef.channel_id == channel_id,
-            Incident.status.in_(incidents.OPEN),
+            Incident.status.in_(overview.OPEN_STATUSES),
         )
         .order_by(Incident.number)
     ).all()

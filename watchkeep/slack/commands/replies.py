@@ -7,8 +7,9 @@ from typing import Any
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from watchkeep.core.incidents import StatusSummary
 from watchkeep.core.models import Incident
+from watchkeep.core.overview import StatusSummary
+from watchkeep.oncall.roster import OnCall
 from watchkeep.slack.render import STATUS_LABELS, URGENCY_ICONS, escape, slack_date, truncate
 
 USAGE = [
@@ -76,4 +77,19 @@ def status_reply(summary: StatusSummary, url_for: Any) -> dict[str, Any]:
     return ephemeral(
         "Watchkeep status",
         [HeaderBlock(text="Watchkeep status"), SectionBlock(text=truncate(text, 3000))],
+    )
+
+
+def oncall_reply(rows: Sequence[OnCall], wanted: str) -> dict[str, Any]:
+    if not rows:
+        text = f"No schedule is named “{escape(wanted)}”." if wanted else "No schedules yet."
+        return ephemeral(text)
+    lines = []
+    for row in rows[:40]:
+        who = f"*{escape(row.user.name)}*" if row.user else "_nobody_"
+        until = f" until {slack_date(row.end)}" if row.user and row.end else ""
+        lines.append(f"📟 {escape(row.schedule.name)}: {who}{until}")
+    return ephemeral(
+        "Who is on call",
+        [HeaderBlock(text="On call now"), SectionBlock(text=truncate("\n".join(lines), 3000))],
     )

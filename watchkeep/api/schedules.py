@@ -1,0 +1,337 @@
+"""`/api/v1/schedules`: rotations, overrides, shifts, and who is on call.
+
+Times without a zone (layer starts, override windows, `at`, `start`, `end`) are
+wall-clock times in the schedule's zone. Admins configure schedules; responders
+may add and remove overrides (swapping a shift is a responder's business).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import Field, model_validator
+
+from watchkeep.api.deps import Admin, PageDep, Reader, Responder, RuntimeDep
+from watchkeep.api.schemas import OutModel, Paged, StrictModel
+from watchkeep.core.models import User
+from watchkeep.oncall import roster, rotation, schedules
+from watchkeep.oncall.models import Schedule, ScheduleOverride
+from watchkeep.oncall.rotation import DAYS, Restriction
+
+router = APIRouter(prefix="/schedules", tags=["schedules"])
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DEFAULT_SHIFTS = timedelta(days=7)
+DEFAULT_OVERRIDES = timedelta(days=30)
+
+
+class RestrictionsIn(StrictModel):
+    """On call only on these days (local), and only from start_time to end_time (local;
+    an end at or before the start wraps past midnight). No times: the whole day."""
+
+    days: list[Day] = Field(default_factory=lambda: list(DAYS), min_length=1, max_length=7)
+    start_time: time | None = None
+    end_time: time | None = None
+
+    @model_validator(mode="after")
+    def valid(self) -> RestrictionsIn:
+        self.restriction()
+        return self
+
+    def restriction(self) -> Restriction:
+        # Local wall-clock times to the minute: a zone or seconds here would mean nothing.
+        start, end = (
+            t.replace(tzinfo=None, second=0, microsecond=0) if t else None
+            for t in (self.start_time, self.end_time)
+        )
+        return Restriction(frozenset(DAYS.index(day) for day in self.days), start, end)
+
+
+class LayerIn(StrictModel):
+    name: str = Field(default="", max_length=200)
+    user_ids: list[int] = Field(min_length=1, max_length=100)
+    rotation_length_hours: int = Field(ge=1, le=24 * 366)
+    start: datetime
+    restrictions: RestrictionsIn | None = None
+
+    def spec(self, index: int) -> schedules.LayerSpec:
+        return schedules.LayerSpec(
+            name=self.name or f"Layer {index + 1}",
+            user_ids=self.user_ids,
+            rotation_length_hours=self.rotation_length_hours,
+            start=self.start,
+            restriction=self.restrictions.restriction() if self.restrictions else None,
+        )
+
+
+class ScheduleIn(StrictModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    time_zone: str = Field(min_length=1, max_length=64)
+    layers: list[LayerIn] = Field(default_factory=list, max_length=20)
+
+
+class SchedulePatch(StrictModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    time_zone: str | None = Field(default=None, min_length=1, max_length=64)
+    layers: list[LayerIn] | None = Field(default=None, max_length=20)
+
+
+class OverrideIn(StrictModel):
+    user_id: int
+    start: datetime
+    end: datetime
+
+
+class UserRef(OutModel):
+    id: int
+    name: str
+    email: str
+
+
+class LayerOut(OutModel):
+    name: str
+    user_ids: list[int]
+    users: list[UserRef]
+    rotation_length_hours: int
+    start: datetime
+    restrictions: dict[str, Any] | None
+
+
+class ScheduleOut(OutModel):
+    id: int
+    name: str
+    description: str
+    time_zone: str
+    layers: list[LayerOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ScheduleRef(OutModel):
+    id: int
+    name: str
+    time_zone: str
+
+
+class OverrideOut(OutModel):
+    id: int
+    user: UserRef
+    start: datetime
+    end: datetime
+    created_at: datetime
+    created_by_name: str
+
+
+class ShiftOut(OutModel):
+    user: UserRef
+    start: datetime
+    end: datetime
+
+
+class OnCallOut(OutModel):
+    """Who is on call at `at`; `start`/`end` are the edges of their shift, null when
+    further than the few days looked at either side."""
+
+    schedule: ScheduleRef
+    at: datetime
+    user: UserRef | None
+    start: datetime | None
+    end: datetime | None
+
+
+def render(schedule: Schedule) -> ScheduleOut:
+    layers = [
+        LayerOut(
+            name=layer.name,
+            user_ids=[member.user_id for member in layer.members],
+            users=[_user(member.user) for member in layer.members],
+            rotation_length_hours=layer.rotation_length_hours,
+            start=layer.start,
+            restrictions=layer.restrictions,
+        )
+        for layer in schedule.layers
+    ]
+    return ScheduleOut(
+        id=schedule.id,
+        name=schedule.name,
+        description=schedule.description,
+        time_zone=schedule.time_zone,
+        layers=layers,
+        created_at=schedule.created_at,
+        updated_at=schedule.updated_at,
+    )
+
+
+def render_on_call(found: roster.OnCall) -> OnCallOut:
+    return OnCallOut(
+        schedule=ScheduleRef.model_validate(found.schedule),
+        at=found.at,
+        user=_user(found.user) if found.user else None,
+        start=found.start,
+        end=found.end,
+    )
+
+
+def _user(user: User) -> UserRef:
+    return UserRef(id=user.id, name=user.name, email=user.email)
+
+
+def _override(override: ScheduleOverride) -> OverrideOut:
+    return OverrideOut(
+        id=override.id,
+        user=_user(override.user),
+        start=override.start,
+        end=override.end,
+        created_at=override.created_at,
+        created_by_name=override.created_by_name,
+    )
+
+
+def _range(
+    schedule: Schedule, start: datetime | None, end: datetime | None, now: datetime, span: timedelta
+) -> tuple[datetime, datetime]:
+    tz = rotation.zone(schedule.time_zone)
+    low = rotation.localize(start, tz) if start else now
+    high = rotation.localize(end, tz) if end else low + span
+    if high <= low:
+        raise _query_error("end", "must be after start")
+    if high - low > roster.MAX_RANGE:
+        raise _query_error("end", f"the range may span at most {roster.MAX_RANGE.days} days")
+    return low, high
+
+
+def _query_error(name: str, message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("query", name), "msg": message, "type": "value_error"}])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ScheduleOut)
+def create_schedule(body: ScheduleIn, runtime: RuntimeDep, _: Admin) -> ScheduleOut:
+    with runtime.db.write() as session:
+        schedule = schedules.create_schedule(
+            session,
+            name=body.name,
+            description=body.description,
+            time_zone=body.time_zone,
+            layers=[layer.spec(i) for i, layer in enumerate(body.layers)],
+            now=runtime.clock.now(),
+        )
+        return render(schedule)
+
+
+@router.get("", response_model=Paged[ScheduleOut])
+def list_schedules(runtime: RuntimeDep, _: Reader, page: PageDep) -> Paged[ScheduleOut]:
+    with runtime.db.read() as session:
+        found, total = schedules.list_schedules(session, limit=page.limit, offset=page.offset)
+        items = [render(schedule) for schedule in found]
+    return Paged(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/{schedule_id}", response_model=ScheduleOut)
+def get_schedule(schedule_id: int, runtime: RuntimeDep, _: Reader) -> ScheduleOut:
+    with runtime.db.read() as session:
+        return render(schedules.get_schedule(session, schedule_id))
+
+
+@router.patch("/{schedule_id}", response_model=ScheduleOut)
+def update_schedule(
+    schedule_id: int, body: SchedulePatch, runtime: RuntimeDep, _: Admin
+) -> ScheduleOut:
+    """Change the named fields; `layers`, when given, replaces every layer."""
+    fields = body.model_dump(exclude_unset=True, exclude={"layers"})
+    if body.layers is not None:
+        fields["layers"] = [layer.spec(i) for i, layer in enumerate(body.layers)]
+    with runtime.db.write() as session:
+        schedule = schedules.get_schedule(session, schedule_id)
+        schedules.update_schedule(session, schedule, now=runtime.clock.now(), **fields)
+        return render(schedule)
+
+
+@router.delete("/{schedule_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_schedule(schedule_id: int, runtime: RuntimeDep, _: Admin) -> Response:
+    """Refused (409) while an escalation policy pages the schedule."""
+    with runtime.db.write() as session:
+        schedules.delete_schedule(session, schedules.get_schedule(session, schedule_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{schedule_id}/oncall", response_model=OnCallOut)
+def on_call(
+    schedule_id: int,
+    runtime: RuntimeDep,
+    _: Reader,
+    at: Annotated[datetime | None, Query(description="Default: now")] = None,
+) -> OnCallOut:
+    with runtime.db.read() as session:
+        schedule = schedules.get_schedule(session, schedule_id)
+        moment = rotation.localize(at, rotation.zone(schedule.time_zone)) if at else None
+        return render_on_call(roster.on_call(session, schedule, moment or runtime.clock.now()))
+
+
+@router.get("/{schedule_id}/shifts", response_model=list[ShiftOut])
+def shifts(
+    schedule_id: int,
+    runtime: RuntimeDep,
+    _: Reader,
+    start: Annotated[datetime | None, Query(description="Default: now")] = None,
+    end: Annotated[datetime | None, Query(description="Default: a week after start")] = None,
+) -> list[ShiftOut]:
+    """Who is on call from `start` to `end` (at most 366 days), layers and overrides
+    applied, one entry per shift; stretches with nobody on call are absent."""
+    with runtime.db.read() as session:
+        schedule = schedules.get_schedule(session, schedule_id)
+        low, high = _range(schedule, start, end, runtime.clock.now(), DEFAULT_SHIFTS)
+        return [
+            ShiftOut(user=_user(shift.user), start=shift.start, end=shift.end)
+            for shift in roster.shifts(session, schedule, start=low, end=high)
+        ]
+
+
+@router.get("/{schedule_id}/overrides", response_model=list[OverrideOut])
+def list_overrides(
+    schedule_id: int,
+    runtime: RuntimeDep,
+    _: Reader,
+    start: Annotated[datetime | None, Query(description="Default: now")] = None,
+    end: Annotated[datetime | None, Query(description="Default: 30 days after start")] = None,
+) -> list[OverrideOut]:
+    with runtime.db.read() as session:
+        schedule = schedules.get_schedule(session, schedule_id)
+        low, high = _range(schedule, start, end, runtime.clock.now(), DEFAULT_OVERRIDES)
+        found = schedules.list_overrides(session, schedule, start=low, end=high)
+        return [_override(override) for override in found]
+
+
+@router.post(
+    "/{schedule_id}/overrides", status_code=status.HTTP_201_CREATED, response_model=OverrideOut
+)
+def add_override(
+    schedule_id: int, body: OverrideIn, runtime: RuntimeDep, caller: Responder
+) -> OverrideOut:
+    """Put `user_id` on call from `start` to `end`, over every layer."""
+    with runtime.db.write() as session:
+        schedule = schedules.get_schedule(session, schedule_id)
+        override = schedules.add_override(
+            session,
+            schedule,
+            user_id=body.user_id,
+            start=body.start,
+            end=body.end,
+            actor=caller.actor(),
+            now=runtime.clock.now(),
+        )
+        return _override(override)
+
+
+@router.delete("/{schedule_id}/overrides/{override_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_override(
+    schedule_id: int, override_id: int, runtime: RuntimeDep, _: Responder
+) -> Response:
+    with runtime.db.write() as session:
+        schedule = schedules.get_schedule(session, schedule_id)
+        schedules.delete_override(session, schedule, override_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

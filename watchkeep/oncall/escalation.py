@@ -1,0 +1,283 @@
+"""The escalation engine: an EventBus subscriber and a timer, both in the worker.
+
+Timing (PagerDuty-like):
+
+- An incident triggered (or reopened) on a service with a policy starts at step
+  1, which pages at once. A step's `delay_minutes` is how long after it pages
+  before the next step pages. After the last step, the steps run `repeat` more
+  times from step 1 (the last step's delay leading back to step 1); then the
+  escalation is EXHAUSTED and pages no more.
+- Acknowledge or resolve stops it. Snooze pauses it, keeping the time left to
+  the next step; unsnooze (by hand or by the snooze running out) resumes it with
+  that time left, so a step that fell due while snoozed pages at once. An
+  incident that comes back TRIGGERED with nothing to resume (it was acknowledged
+  before it was snoozed, or its policy had run out) starts again at step 1.
+- A step that finds nobody to page (nobody on call, an empty team) still counts
+  and still announces itself, saying so; the next step follows after its delay.
+- Each step records a timeline entry and the `incident.escalated` event (see
+  `step_data` for its data). A policy deleted mid-way stops the escalation; a
+  service that gains a policy applies it to incidents triggered from then on.
+
+Mechanics: the subscriber reacts to incident.triggered / reopened / acknowledged
+/ resolved / snoozed / unsnoozed inside the event fan-out transaction, moving
+the incident's `IncidentEscalation` row and enqueuing the next step as a due
+outbox row. The timer handler runs in the transaction that completes its row,
+with the incident row locked (as transitions lock it), so a step pages exactly
+once even with several workers. Every change bumps the row's `generation`, and
+a timer made for another generation (stale, duplicated, paused) does nothing,
+as does one that finds the incident no longer TRIGGERED: the event saying why
+is on its way to the subscriber, which settles the state.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from watchkeep.core import events
+from watchkeep.core.actors import Actor
+from watchkeep.core.events import DomainEvent, EventType
+from watchkeep.core.models import Incident, IncidentStatus, Service, TimelineEvent
+from watchkeep.oncall import paging
+from watchkeep.oncall.models import (
+    EscalationPolicy,
+    EscalationStatus,
+    EscalationStep,
+    IncidentEscalation,
+)
+from watchkeep.worker import outbox
+from watchkeep.worker.outbox import Job
+
+ESCALATION_STEP_JOB = "timer.escalation_step"
+ACTIVE, PAUSED, STOPPED, EXHAUSTED = (
+    EscalationStatus.ACTIVE,
+    EscalationStatus.PAUSED,
+    EscalationStatus.STOPPED,
+    EscalationStatus.EXHAUSTED,
+)
+_HANDLED = {
+    EventType.TRIGGERED,
+    EventType.REOPENED,
+    EventType.ACKNOWLEDGED,
+    EventType.RESOLVED,
+    EventType.SNOOZED,
+    EventType.UNSNOOZED,
+}
+
+
+def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
+    """The EventBus subscriber: move the incident's escalation on a status change."""
+    if event.type not in _HANDLED:
+        return
+    # The moment of the change, not of its fan-out: a busy worker must not stretch delays.
+    at = session.scalar(
+        select(TimelineEvent.created_at).where(TimelineEvent.id == event.timeline_event_id)
+    )
+    at = at or now
+    state = session.get(IncidentEscalation, event.incident_id, with_for_update=True)
+    kind = EventType(event.type)
+    if kind in (EventType.TRIGGERED, EventType.REOPENED):
+        _start(session, event.incident_id, state, at, now)
+    elif state is None:
+        if kind is EventType.UNSNOOZED:
+            _start(session, event.incident_id, state, at, now)
+    elif kind in (EventType.ACKNOWLEDGED, EventType.RESOLVED):
+        if state.status in (ACTIVE, PAUSED):
+            _settle(state, STOPPED, now)
+    elif kind is EventType.SNOOZED:
+        if state.status is ACTIVE:
+            left = (state.next_step_at or at) - at
+            state.paused_remaining_seconds = max(0, math.ceil(left.total_seconds()))
+            _settle(state, PAUSED, now)
+    elif kind is EventType.UNSNOOZED:
+        if state.status is PAUSED:
+            left = timedelta(seconds=state.paused_remaining_seconds or 0)
+            state.paused_remaining_seconds = None
+            _schedule(session, state, at + left, now)
+        elif state.status in (STOPPED, EXHAUSTED):
+            _start(session, event.incident_id, state, at, now)
+
+
+def fire_steps(session: Session, jobs: list[Job], now: datetime) -> None:
+    """The timer handler (a batch: the worker runs many due steps in one transaction)."""
+    ids = sorted({job.payload["incident_id"] for job in jobs})
+    # Lock in id order, as one statement, so that concurrent batches cannot deadlock
+    # each other and an acknowledgement waits for (or is seen by) the step.
+    incidents = {
+        incident.id: incident
+        for incident in session.scalars(
+            select(Incident)
+            .where(Incident.id.in_(ids))
+            .order_by(Incident.id)
+            .with_for_update(of=Incident)
+        )
+    }
+    states = {
+        state.incident_id: state
+        for state in session.scalars(
+            select(IncidentEscalation)
+            .where(IncidentEscalation.incident_id.in_(ids))
+            .order_by(IncidentEscalation.incident_id)
+            .with_for_update()
+        )
+    }
+    batch = _Batch(session, now)
+    for job in sorted(jobs, key=lambda j: (j.payload["incident_id"], j.payload["generation"])):
+        incident_id = job.payload["incident_id"]
+        state, incident = states.get(incident_id), incidents.get(incident_id)
+        if state is None or incident is None:
+            continue  # the incident was deleted with its service
+        if state.generation != job.payload["generation"] or state.status is not ACTIVE:
+            continue  # stale: paused, stopped, restarted, or a duplicate of a fired step
+        if incident.status is not IncidentStatus.TRIGGERED:
+            continue
+        _fire(session, incident, state, now, batch)
+
+
+class _Batch:
+    """What the steps of one batch share. The session's identity map holds objects
+    weakly, so without this each step would load its policy's whole graph again; and
+    with one `now` for the batch, a step's targets resolve to the same people."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.policies: dict[int, EscalationPolicy | None] = {}
+        self.pages: dict[int, paging.StepPage] = {}
+
+    def policy(self, policy_id: int | None) -> EscalationPolicy | None:
+        if policy_id is None:
+            return None
+        if policy_id not in self.policies:
+            self.policies[policy_id] = self.session.get(EscalationPolicy, policy_id)
+        return self.policies[policy_id]
+
+    def page(self, step: EscalationStep) -> paging.StepPage:
+        if step.id not in self.pages:
+            self.pages[step.id] = paging.resolve_step(self.session, step, self.now)
+        return self.pages[step.id]
+
+
+def _fire(
+    session: Session, incident: Incident, state: IncidentEscalation, now: datetime, batch: _Batch
+) -> None:
+    policy = batch.policy(state.policy_id)
+    if policy is None or not policy.steps:
+        _settle(state, STOPPED, now)
+        return
+    index = state.step_index
+    if index >= len(policy.steps):  # the policy lost steps since the last one paged
+        if not _wrap(state, policy):
+            _settle(state, EXHAUSTED, now)
+            return
+        index = 0
+    step = policy.steps[index]
+    cycle = state.cycle
+    page = batch.page(step)
+    state.steps_paged += 1
+    state.step_index = index + 1
+    if state.step_index < len(policy.steps) or _wrap(state, policy):
+        _schedule(session, state, now + timedelta(minutes=step.delay_minutes), now)
+    else:
+        _settle(state, EXHAUSTED, now)
+    data = step_data(policy, index, cycle, page, state)
+    label = f"Escalation step {index + 1} of {len(policy.steps)} ({policy.name!r})"
+    if cycle:
+        label += f", repeat {cycle} of {policy.repeat}"
+    events.record(
+        session,
+        incident,
+        EventType.ESCALATED,
+        f"{label}: {paging.describe(page)}",
+        Actor.system(),
+        now=now,
+        data=data,
+    )
+
+
+def step_data(
+    policy: EscalationPolicy,
+    index: int,
+    cycle: int,
+    page: paging.StepPage,
+    state: IncidentEscalation,
+) -> dict[str, Any]:
+    """The `incident.escalated` event's data (also on its timeline entry).
+
+    `paged` is who was paged, each `{user_id, name, email}` (email is how Slack
+    users are mapped); `step` counts from 1; `repeat` is 0 on the first pass
+    through the steps, then 1, 2…; `targets` says what each target gave;
+    `next_step_at` is when the next step pages unless the incident is
+    acknowledged (None when this was the last).
+    """
+    return {
+        "policy": {"id": policy.id, "name": policy.name},
+        "step": index + 1,
+        "steps": len(policy.steps),
+        "repeat": cycle,
+        "paged": paging.paged_data(page),
+        "targets": page.targets,
+        "nobody_paged": not page.users,
+        "next_step_at": state.next_step_at.isoformat() if state.status is ACTIVE else None,
+    }
+
+
+def _wrap(state: IncidentEscalation, policy: EscalationPolicy) -> bool:
+    """Back to step 1 for another pass, if the policy repeats that often."""
+    if state.cycle >= policy.repeat:
+        return False
+    state.cycle += 1
+    state.step_index = 0
+    return True
+
+
+def _start(
+    session: Session,
+    incident_id: int,
+    state: IncidentEscalation | None,
+    at: datetime,
+    now: datetime,
+) -> None:
+    policy_id = session.scalar(
+        select(Service.escalation_policy_id)
+        .join(Incident, Incident.service_id == Service.id)
+        .where(Incident.id == incident_id)
+    )
+    if policy_id is None:
+        if state is not None and state.status in (ACTIVE, PAUSED):
+            _settle(state, STOPPED, now)
+        return
+    if state is None:
+        state = IncidentEscalation(incident_id=incident_id, generation=0, steps_paged=0)
+        session.add(state)
+    state.policy_id = policy_id
+    state.step_index = state.cycle = 0
+    state.paused_remaining_seconds = None
+    _schedule(session, state, at, now)
+
+
+def _schedule(session: Session, state: IncidentEscalation, due: datetime, now: datetime) -> None:
+    """Make `due` the time of the next step, as a new generation with its own timer row."""
+    state.status = ACTIVE
+    state.generation += 1
+    state.next_step_at = due
+    state.updated_at = now
+    outbox.enqueue(
+        session,
+        ESCALATION_STEP_JOB,
+        {"incident_id": state.incident_id, "generation": state.generation},
+        now=now,
+        due_at=due,
+    )
+
+
+def _settle(state: IncidentEscalation, status: EscalationStatus, now: datetime) -> None:
+    """Leave ACTIVE: the pending timer, if any, is now stale."""
+    state.status = status
+    state.generation += 1
+    state.next_step_at = None
+    state.updated_at = now

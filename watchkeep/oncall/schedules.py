@@ -1,0 +1,227 @@
+"""Schedules in the database: their layers and overrides (`roster` answers who is on call).
+
+Times given without a zone (layer starts, overrides) are wall-clock times in
+the schedule's zone. Changing a schedule's zone keeps each layer's start as an
+instant; give the layers again to re-anchor them to the new zone's clock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from watchkeep.core.actors import Actor
+from watchkeep.core.errors import ConflictError, InvalidInputError, NotFoundError
+from watchkeep.core.models import User
+from watchkeep.oncall import rotation
+from watchkeep.oncall.models import (
+    EscalationPolicy,
+    EscalationStep,
+    EscalationTarget,
+    Schedule,
+    ScheduleLayer,
+    ScheduleLayerMember,
+    ScheduleOverride,
+)
+from watchkeep.oncall.rotation import Restriction
+
+MAX_OVERRIDE = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    name: str
+    user_ids: Sequence[int]
+    rotation_length_hours: int
+    start: datetime  # naive: wall-clock time in the schedule's zone
+    restriction: Restriction | None = None
+
+
+# Layers and their members, for showing a schedule (the roster loads rotations itself).
+WITH_LAYERS = (selectinload(Schedule.layers).selectinload(ScheduleLayer.members),)
+
+
+def get_schedule(session: Session, schedule_id: int) -> Schedule:
+    schedule = session.get(Schedule, schedule_id, options=WITH_LAYERS)
+    if schedule is None:
+        raise NotFoundError("schedule", schedule_id)
+    return schedule
+
+
+def list_schedules(session: Session, *, limit: int, offset: int) -> tuple[Sequence[Schedule], int]:
+    total = session.scalar(select(func.count()).select_from(Schedule)) or 0
+    query = select(Schedule).options(*WITH_LAYERS).order_by(Schedule.name)
+    query = query.limit(limit).offset(offset)
+    return session.scalars(query).all(), total
+
+
+def create_schedule(
+    session: Session,
+    *,
+    name: str,
+    time_zone: str,
+    layers: Sequence[LayerSpec],
+    now: datetime,
+    description: str = "",
+) -> Schedule:
+    _check_name_free(session, name)
+    schedule = Schedule(
+        name=name.strip(),
+        description=description,
+        time_zone=_zone_name(time_zone),
+        created_at=now,
+        updated_at=now,
+    )
+    schedule.layers = _layers(session, layers, schedule.time_zone)
+    session.add(schedule)
+    session.flush()
+    return schedule
+
+
+def update_schedule(
+    session: Session,
+    schedule: Schedule,
+    *,
+    now: datetime,
+    name: str | None = None,
+    description: str | None = None,
+    time_zone: str | None = None,
+    layers: Sequence[LayerSpec] | None = None,
+) -> Schedule:
+    """Change the named fields; `layers` replaces every layer."""
+    if name is not None and name.strip() != schedule.name:
+        _check_name_free(session, name)
+        schedule.name = name.strip()
+    if description is not None:
+        schedule.description = description
+    if time_zone is not None:
+        schedule.time_zone = _zone_name(time_zone)
+    if layers is not None:
+        schedule.layers = _layers(session, layers, schedule.time_zone)
+    schedule.updated_at = now
+    session.flush()
+    return schedule
+
+
+def delete_schedule(session: Session, schedule: Schedule) -> None:
+    """Delete a schedule with its layers and overrides; refuse while a policy pages it."""
+    policies = session.scalars(
+        select(EscalationPolicy.name)
+        .join(EscalationStep, EscalationStep.policy_id == EscalationPolicy.id)
+        .join(EscalationTarget, EscalationTarget.step_id == EscalationStep.id)
+        .where(EscalationTarget.schedule_id == schedule.id)
+        .distinct()
+        .order_by(EscalationPolicy.name)
+    ).all()
+    if policies:
+        raise ConflictError(
+            f"schedule {schedule.name!r} is a target of escalation policies {list(policies)};"
+            " remove it from them first"
+        )
+    session.delete(schedule)
+    session.flush()
+
+
+def add_override(
+    session: Session,
+    schedule: Schedule,
+    *,
+    user_id: int,
+    start: datetime,
+    end: datetime,
+    actor: Actor,
+    now: datetime,
+) -> ScheduleOverride:
+    tz = rotation.zone(schedule.time_zone)
+    start, end = rotation.localize(start, tz), rotation.localize(end, tz)
+    if end <= start:
+        raise InvalidInputError("end", "must be after start")
+    if end - start > MAX_OVERRIDE:
+        raise InvalidInputError("end", f"an override may last at most {MAX_OVERRIDE.days} days")
+    if session.get(User, user_id) is None:
+        raise InvalidInputError("user_id", f"no user with id {user_id}")
+    override = ScheduleOverride(
+        schedule_id=schedule.id,
+        user_id=user_id,
+        start=start,
+        end=end,
+        created_at=now,
+        created_by_name=actor.name,
+    )
+    session.add(override)
+    session.flush()
+    return override
+
+
+def list_overrides(
+    session: Session, schedule: Schedule, *, start: datetime, end: datetime
+) -> Sequence[ScheduleOverride]:
+    """Overrides overlapping [start, end), oldest first (a later one wins)."""
+    return _overrides(session, [schedule.id], start, end)[schedule.id]
+
+
+def delete_override(session: Session, schedule: Schedule, override_id: int) -> None:
+    override = session.get(ScheduleOverride, override_id)
+    if override is None or override.schedule_id != schedule.id:
+        raise NotFoundError("override", override_id)
+    session.delete(override)
+    session.flush()
+
+
+def _overrides(
+    session: Session, schedule_ids: Sequence[int], start: datetime, end: datetime
+) -> defaultdict[int, list[ScheduleOverride]]:
+    found: defaultdict[int, list[ScheduleOverride]] = defaultdict(list)
+    query = (
+        select(ScheduleOverride)
+        .where(
+            ScheduleOverride.schedule_id.in_(schedule_ids),
+            ScheduleOverride.end > start,
+            ScheduleOverride.start < end,
+        )
+        .order_by(ScheduleOverride.id)
+    )
+    for override in session.scalars(query):
+        found[override.schedule_id].append(override)
+    return found
+
+
+def _layers(session: Session, specs: Sequence[LayerSpec], time_zone: str) -> list[ScheduleLayer]:
+    tz = rotation.zone(time_zone)
+    wanted = {user_id for spec in specs for user_id in spec.user_ids}
+    known = set(session.scalars(select(User.id).where(User.id.in_(wanted)))) if wanted else set()
+    layers = []
+    for index, spec in enumerate(specs):
+        missing = sorted(set(spec.user_ids) - known)
+        if missing:
+            raise InvalidInputError(f"layers.{index}.user_ids", f"unknown user ids: {missing}")
+        layer = ScheduleLayer(
+            position=index,
+            name=spec.name.strip(),
+            start=rotation.localize(spec.start, tz),
+            rotation_length_hours=spec.rotation_length_hours,
+            restrictions=spec.restriction.to_json() if spec.restriction else None,
+        )
+        layer.members = [
+            ScheduleLayerMember(position=turn, user_id=user_id)
+            for turn, user_id in enumerate(spec.user_ids)
+        ]
+        layers.append(layer)
+    return layers
+
+
+def _zone_name(name: str) -> str:
+    try:
+        return rotation.zone(name.strip()).key
+    except ValueError as exc:
+        raise InvalidInputError("time_zone", str(exc)) from None
+
+
+def _check_name_free(session: Session, name: str) -> None:
+    if session.scalar(select(Schedule.id).where(Schedule.name == name.strip())) is not None:
+        raise ConflictError(f"a schedule named {name.strip()!r} already exists")

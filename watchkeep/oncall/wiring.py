@@ -1,0 +1,19 @@
+"""Plugs on-call into the runtime: the escalation and SLA subscribers and their timers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from watchkeep.oncall import escalation, sla
+
+if TYPE_CHECKING:
+    from watchkeep.runtime import Runtime
+
+
+def register_oncall(runtime: Runtime) -> None:
+    runtime.bus.subscribe(escalation.on_event)
+    runtime.bus.subscribe(sla.on_event)
+    # Batch handlers: registered through `Handlers.register` too, so a single due row
+    # runs in `context.transaction()`; many due at once (a sweep) share one transaction.
+    runtime.handlers.register_batch(escalation.ESCALATION_STEP_JOB, escalation.fire_steps)
+    runtime.handlers.register_batch(sla.SLA_CHECK_JOB, sla.check_targets)
