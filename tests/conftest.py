@@ -26,6 +26,7 @@ from watchkeep.db.models import Base
 from watchkeep.runtime import Runtime, build_runtime
 
 from support import (
+    Api,
     FrozenClock,
     create_postgres_database,
     drop_postgres_database,
@@ -125,6 +126,16 @@ def any_runtime(any_db_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator
 
 
 @pytest.fixture
+def racing_runtime(
+    any_db_url: str, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Runtime]:
+    """`any_runtime` for races of many threads, with no more connections than a web
+    process's thread pool uses (40): a shared PostgreSQL server allows only 100 in all."""
+    monkeypatch.setenv("WATCHKEEP_DB_POOL_SIZE", "27")
+    yield from _runtime(any_db_url, clock, tmp_path)
+
+
+@pytest.fixture
 def make_token(runtime: Runtime) -> Callable[..., str]:
     """A bearer token for a new user of the given role."""
     counter = iter(range(1, 10_000))
@@ -142,29 +153,6 @@ def make_token(runtime: Runtime) -> Callable[..., str]:
             return accounts.create_token(session, user, name="test", now=runtime.clock.now())
 
     return make
-
-
-class Api:
-    """A TestClient that speaks as one user."""
-
-    def __init__(self, client: TestClient, token: str) -> None:
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def as_(self, token: str) -> Api:
-        return Api(self.client, token)
-
-    def get(self, path: str, **kwargs):
-        return self.client.get(path, headers=self.headers, **kwargs)
-
-    def post(self, path: str, json: object = None, **kwargs):
-        return self.client.post(path, json=json, headers=self.headers, **kwargs)
-
-    def patch(self, path: str, json: object = None, **kwargs):
-        return self.client.patch(path, json=json, headers=self.headers, **kwargs)
-
-    def delete(self, path: str, **kwargs):
-        return self.client.delete(path, headers=self.headers, **kwargs)
 
 
 @pytest.fixture

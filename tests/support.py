@@ -1,4 +1,6 @@
-"""Test helpers shared across the suite: a clock we control and database set-up."""
+"""Test helpers shared across the suite: a clock we control, an API client that speaks as
+one user, and database set-up. (Test modules import them from here: outside `tests/`
+itself, `conftest` may name another folder's conftest module.)"""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL
 
@@ -28,6 +31,32 @@ class FrozenClock:
         with self._lock:
             self._now += timedelta(**delta)
             return self._now
+
+
+class Api:
+    """A TestClient that speaks as one user."""
+
+    def __init__(self, client: TestClient, token: str) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def as_(self, token: str) -> Api:
+        return Api(self.client, token)
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path: str, json: object = None, **kwargs):
+        return self.client.post(path, json=json, headers=self.headers, **kwargs)
+
+    def patch(self, path: str, json: object = None, **kwargs):
+        return self.client.patch(path, json=json, headers=self.headers, **kwargs)
+
+    def put(self, path: str, json: object = None, **kwargs):
+        return self.client.put(path, json=json, headers=self.headers, **kwargs)
+
+    def delete(self, path: str, **kwargs):
+        return self.client.delete(path, headers=self.headers, **kwargs)
 
 
 def postgres_admin_url() -> URL:
