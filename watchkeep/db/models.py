@@ -2,6 +2,7 @@
 
 from watchkeep.core import models as core_models
 from watchkeep.db.base import Base
+from watchkeep.ingest import models as ingest_models
 from watchkeep.worker import outbox
 
-__all__ = ["Base", "core_models", "outbox"]
+__all__ = ["Base", "core_models", "ingest_models", "outbox"]
