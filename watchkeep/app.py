@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from watchkeep.api.errors import install_error_handlers
 from watchkeep.api.v1 import router as api_v1
+from watchkeep.ingest import routes as ingest_routes
 from watchkeep.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(api_v1)
+    ingest_routes.mount(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

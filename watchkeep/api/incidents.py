@@ -76,6 +76,9 @@ class IncidentOut(OutModel):
     resolved_at: datetime | None
     resolved_by: ActorOut | None
     resolution_note: str | None
+    alert_count: int = Field(description="Alerts received: the first and every repeat")
+    last_alert_at: datetime | None
+    details: dict[str, Any] = Field(description="The first alert's details (labels, payload)")
 
 
 class TimelineEventOut(OutModel):
@@ -115,6 +118,7 @@ def render(incident: Incident, runtime: Runtime) -> dict[str, Any]:
         "acknowledged_by": _actor(incident.acknowledged_by_user_id, incident.acknowledged_by_name),
         "snoozed_by": _actor(incident.snoozed_by_user_id, incident.snoozed_by_name),
         "resolved_by": _actor(incident.resolved_by_user_id, incident.resolved_by_name),
+        "details": incident.details or {},
     }
 
 
@@ -134,6 +138,8 @@ _PLAIN_FIELDS = (
     "snoozed_until",
     "resolved_at",
     "resolution_note",
+    "alert_count",
+    "last_alert_at",
 )
 
 

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from watchkeep.api import incidents, services, teams, users
+from watchkeep.api import incidents, integrations, services, teams, users
 
 router = APIRouter(prefix="/api/v1")
-for module in (users, teams, services, incidents):
+for module in (users, teams, services, integrations, incidents):
     router.include_router(module.router)
