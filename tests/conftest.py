@@ -148,6 +148,13 @@ def pg_runtime(
 
 
 @pytest.fixture
+def racing_runtime(any_db_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Runtime]:
+    """`any_runtime` for races of many threads, with no more connections than a web
+    process's thread pool uses (40): a shared PostgreSQL server allows only 100 in all."""
+    yield from _runtime(any_db_url, clock, tmp_path, {"db_pool_size": 27})
+
+
+@pytest.fixture
 def make_token(runtime: Runtime) -> Callable[..., str]:
     """A bearer token for a new user of the given role (emails: admin1@…, viewer2@…)."""
     made: Counter[Role] = Counter()

@@ -1,4 +1,6 @@
-"""Test helpers shared across the suite: a clock we control and database set-up."""
+"""Test helpers shared across the suite: a clock we control, an API client that speaks as
+one user, and database set-up. (Test modules import them from here: outside `tests/`
+itself, `conftest` may name another folder's conftest module.)"""
 
 from __future__ import annotations
 

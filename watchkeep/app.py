@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from watchkeep.api.deps import PrincipalCache
 from watchkeep.api.errors import install_error_handlers
 from watchkeep.api.v1 import router as api_v1
+from watchkeep.ingest import routes as ingest_routes
 from watchkeep.runtime import Runtime
 from watchkeep.slack.interactive.wiring import slack_routes
 
@@ -50,6 +51,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_v1)
     app.include_router(slack_routes(runtime))
+    ingest_routes.mount(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

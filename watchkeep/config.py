@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = 60.0
     worker_max_attempts: int = 25
 
+    # Alerts each integration may send per minute unless it sets its own limit.
+    ingest_rate_per_minute: int = Field(default=6000, ge=1)
+
     # At least the web thread pool (40) plus the worker's threads, so connections are kept.
     slack_api_url: str = "https://slack.com/api/"
     slack_bot_token: str | None = None

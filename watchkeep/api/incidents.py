@@ -103,6 +103,9 @@ class IncidentOut(OutModel):
     resolved_by: ActorOut | None
     resolution_note: str | None
     sla: SlaOut
+    alert_count: int = Field(description="Alerts received: the first and every repeat")
+    last_alert_at: datetime | None
+    details: dict[str, Any] = Field(description="The first alert's details (labels, payload)")
 
 
 class TimelineEventOut(OutModel):
@@ -144,6 +147,7 @@ def render(incident: Incident, runtime: Runtime) -> dict[str, Any]:
         "snoozed_by": _actor(incident.snoozed_by_user_id, incident.snoozed_by_name),
         "resolved_by": _actor(incident.resolved_by_user_id, incident.resolved_by_name),
         "sla": sla.view(object_session(incident), incident),
+        "details": incident.details or {},
     }
 
 
@@ -177,6 +181,8 @@ _PLAIN_FIELDS = (
     "snoozed_until",
     "resolved_at",
     "resolution_note",
+    "alert_count",
+    "last_alert_at",
 )
 
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from watchkeep.api import (
     escalation_policies,
     incidents,
+    integrations,
     oncall,
     schedules,
     services,
@@ -18,6 +19,7 @@ for module in (
     users,
     teams,
     services,
+    integrations,
     incidents,
     schedules,
     oncall,

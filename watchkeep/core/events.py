@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from watchkeep.core.actors import Actor
@@ -18,6 +19,7 @@ from watchkeep.core.models import Incident, TimelineEvent
 from watchkeep.worker import outbox
 
 EVENT_JOB = "event"
+_INSERT_TIMELINE = insert(TimelineEvent.__table__).returning(TimelineEvent.__table__.c.id)
 
 
 class EventType(enum.StrEnum):
@@ -62,7 +64,7 @@ def record(
     """Write a timeline entry and, unless `announce` is False, its domain event."""
     entry = TimelineEvent(
         incident_id=incident.id,
-        type=str(event_type).removeprefix("incident."),
+        type=_timeline_type(event_type),
         message=message,
         actor_user_id=actor.user_id,
         actor_name=actor.name,
@@ -73,11 +75,50 @@ def record(
     session.add(entry)
     session.flush()
     if announce:
-        outbox.enqueue(
-            session,
-            EVENT_JOB,
-            {"type": str(event_type), "incident_id": incident.id, "timeline_event_id": entry.id},
-            now=now,
-            ordering_key=ordering_key(incident.id),
-        )
+        _announce(session, incident.id, entry.id, event_type, now)
     return entry
+
+
+def record_by_id(
+    session: Session,
+    incident_id: int,
+    event_type: EventType | str,
+    message: str,
+    actor: Actor,
+    *,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+    announce: bool = True,
+) -> int:
+    """`record` for a caller that holds the incident's id only (the alert path, which
+    writes with plain statements): one INSERT, no ORM flush. Answers the entry's id."""
+    values = {
+        "incident_id": incident_id,
+        "type": _timeline_type(event_type),
+        "message": message,
+        "actor_user_id": actor.user_id,
+        "actor_name": actor.name,
+        "source": actor.source,
+        "data": data or {},
+        "created_at": now,
+    }
+    entry_id = session.connection().execute(_INSERT_TIMELINE, values).scalar_one()
+    if announce:
+        _announce(session, incident_id, entry_id, event_type, now)
+    return entry_id
+
+
+def _timeline_type(event_type: EventType | str) -> str:
+    return str(event_type).removeprefix("incident.")
+
+
+def _announce(
+    session: Session, incident_id: int, entry_id: int, event_type: EventType | str, now: datetime
+) -> None:
+    outbox.enqueue(
+        session,
+        EVENT_JOB,
+        {"type": str(event_type), "incident_id": incident_id, "timeline_event_id": entry_id},
+        now=now,
+        ordering_key=ordering_key(incident_id),
+    )

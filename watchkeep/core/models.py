@@ -126,6 +126,10 @@ class Service(Base):
     team: Mapped[Team | None] = relationship(lazy="joined")
 
 
+# The rows of the one-open-incident-per-dedup-key index; upserts name it to find that index.
+OPEN_DEDUP_KEY = "status != 'RESOLVED' AND dedup_key IS NOT NULL"
+
+
 class Incident(Base):
     __tablename__ = "incidents"
     __table_args__ = (
@@ -135,8 +139,8 @@ class Incident(Base):
             "service_id",
             "dedup_key",
             unique=True,
-            sqlite_where=text("status != 'RESOLVED' AND dedup_key IS NOT NULL"),
-            postgresql_where=text("status != 'RESOLVED' AND dedup_key IS NOT NULL"),
+            sqlite_where=text(OPEN_DEDUP_KEY),
+            postgresql_where=text(OPEN_DEDUP_KEY),
         ),
         Index("ix_incidents_status_created", "status", "created_at"),
     )
@@ -179,6 +183,12 @@ class Incident(Base):
     )
     resolved_by_name: Mapped[str | None] = mapped_column(String(200))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+
+    # Alerts from monitoring tools: how many arrived for this incident (the first and every
+    # repeat of its dedup key), the latest, and the first one's details (labels, payload).
+    alert_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    last_alert_at: Mapped[datetime | None]
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     service: Mapped[Service] = relationship(lazy="joined")
 

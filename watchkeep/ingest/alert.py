@@ -1,0 +1,42 @@
+"""What every format is read into: one alert event, with a severity and an action."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from watchkeep.core.models import Urgency
+
+
+class Severity(enum.StrEnum):
+    """PagerDuty's severities, which the other formats are mapped onto."""
+
+    CRITICAL = "critical"
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class AlertAction(enum.StrEnum):
+    TRIGGER = "trigger"
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+
+
+DEFAULT_URGENCY: dict[Severity, Urgency] = {
+    Severity.CRITICAL: Urgency.HIGH,
+    Severity.ERROR: Urgency.MEDIUM,
+    Severity.WARNING: Urgency.MEDIUM,
+    Severity.INFO: Urgency.LOW,
+}
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    action: AlertAction
+    dedup_key: str
+    summary: str = ""
+    severity: Severity = Severity.CRITICAL
+    description: str = ""
+    details: dict[str, Any] | None = None

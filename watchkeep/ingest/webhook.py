@@ -1,0 +1,124 @@
+"""A generic JSON webhook: any tool that can POST JSON, read through field paths.
+
+    POST /ingest/webhook/{key}
+
+The integration's config says where each field lives, as dotted paths into the
+body (`alert.title`, `items.0.id`: digits index lists). Only the summary is
+required. Without a dedup key every event is a new incident; without a status,
+every event triggers. Status and severity values are matched case-insensitively
+against the built-in words below, extended by the config's own maps.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from watchkeep.ingest.alert import AlertAction, AlertEvent, Severity
+from watchkeep.ingest.errors import BadEventError
+
+_PATH = re.compile(r"^[^.\s]+(\.[^.\s]+)*$")
+STATUS_WORDS: dict[str, AlertAction] = {
+    **dict.fromkeys(["trigger", "triggered", "firing", "alerting", "problem"], AlertAction.TRIGGER),
+    **dict.fromkeys(["acknowledge", "acknowledged", "ack"], AlertAction.ACKNOWLEDGE),
+    **dict.fromkeys(["resolve", "resolved", "ok", "recovered", "closed"], AlertAction.RESOLVE),
+}
+SEVERITY_WORDS: dict[str, Severity] = {severity.value: severity for severity in Severity}
+
+
+class WebhookConfig(BaseModel):
+    """Where a generic webhook's fields live, and what its words mean."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    summary_path: str = Field(max_length=200)
+    dedup_key_path: str | None = Field(default=None, max_length=200)
+    severity_path: str | None = Field(default=None, max_length=200)
+    status_path: str | None = Field(default=None, max_length=200)
+    default_severity: Severity = Severity.CRITICAL
+    severity_map: dict[str, Severity] = Field(default_factory=dict, max_length=100)
+    status_map: dict[str, AlertAction] = Field(default_factory=dict, max_length=100)
+
+    @field_validator("summary_path", "dedup_key_path", "severity_path", "status_path")
+    @classmethod
+    def dotted_path(cls, path: str | None) -> str | None:
+        if path is not None and not _PATH.match(path):
+            raise ValueError("must be a dotted path such as alert.title or items.0.id")
+        return path
+
+    @field_validator("severity_map", "status_map")
+    @classmethod
+    def lower_case_words(cls, words: dict[str, Any]) -> dict[str, Any]:
+        return {word.strip().lower(): meaning for word, meaning in words.items()}
+
+
+def parse(body: bytes, config: WebhookConfig) -> AlertEvent:
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadEventError([("body", f"not valid JSON: {exc}")]) from None
+    if not isinstance(document, dict):
+        raise BadEventError([("body", "must be a JSON object")])
+    problems: list[tuple[str, str]] = []
+
+    def read(path: str | None) -> str | None:
+        value = None if path is None else lookup(document, path)
+        if isinstance(value, dict | list | bool):
+            problems.append((str(path), "must be a string or a number"))
+            return None
+        return None if value is None else str(value).strip() or None
+
+    summary = read(config.summary_path)
+    status = read(config.status_path)
+    severity_word = read(config.severity_path)
+    dedup_key = read(config.dedup_key_path)
+
+    statuses = STATUS_WORDS | config.status_map
+    action = AlertAction.TRIGGER if status is None else statuses.get(status.lower())
+    if action is None:
+        problems.append((str(config.status_path), _unknown(statuses)))
+    severities = SEVERITY_WORDS | config.severity_map
+    severity = (
+        config.default_severity if severity_word is None else severities.get(severity_word.lower())
+    )
+    if severity is None:
+        problems.append((str(config.severity_path), _unknown(severities)))
+    unreadable = {field for field, _ in problems}
+    if summary is None and action is AlertAction.TRIGGER and config.summary_path not in unreadable:
+        problems.append((config.summary_path, "missing or blank"))
+    if dedup_key is None and action in (AlertAction.ACKNOWLEDGE, AlertAction.RESOLVE):
+        problems.append((config.dedup_key_path or "dedup_key_path", f"required to {action}"))
+    if dedup_key is not None and len(dedup_key) > 255:
+        problems.append((str(config.dedup_key_path), "must be at most 255 characters"))
+    if problems or action is None or severity is None:
+        raise BadEventError(problems)
+    if action is not AlertAction.TRIGGER:
+        return AlertEvent(action=action, dedup_key=str(dedup_key))
+    return AlertEvent(
+        action=action,
+        dedup_key=dedup_key or uuid.uuid4().hex,
+        summary=str(summary),
+        severity=severity,
+        details=document,
+    )
+
+
+def lookup(document: Any, path: str) -> Any:
+    """The value at a dotted path, or None where the path leads nowhere."""
+    value = document
+    for part in path.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def _unknown(meanings: dict[str, Any]) -> str:
+    return "unknown value; expected one of " + ", ".join(sorted(meanings))
