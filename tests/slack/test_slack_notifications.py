@@ -202,3 +202,23 @@ def test_an_escalation_replies_in_the_thread_mentioning_the_people_paged(
         if reply.text.startswith("📣")
     ]
     assert escalated == f"📣 Escalated (step 1): paging <@{noor_in_slack.id}>, Omar"
+
+
+def test_a_missed_sla_replies_in_the_thread_once(
+    admin_api: Api, connected: Workspace, slack: SlackState, deliver: Delivery, clock
+) -> None:
+    service = admin_api.post("/api/v1/services", {"name": "api", "ack_sla_minutes": 5}).json()
+    trigger(admin_api, service["id"])
+    deliver()
+    clock.advance(minutes=6)
+    deliver()
+    clock.advance(minutes=60)
+    deliver()
+    [parent] = slack.messages_in("#incidents")
+    breaches = [
+        reply.text
+        for reply in slack.thread("#incidents", parent.ts)[1:]
+        if reply.text.startswith("⏱️ SLA breached")
+    ]
+    assert len(breaches) == 1
+    assert "acknowledge" in breaches[0].lower()
