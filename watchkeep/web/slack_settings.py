@@ -1,0 +1,5 @@
+"""slack_settings (in progress)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
