@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 from watchkeep.app import create_app
 from watchkeep.core import accounts
 from watchkeep.core.models import Role
+from watchkeep.fakeslack import FakeSlackServer, SlackState, Workspace
 from watchkeep.runtime import Runtime
 
+from support import Delivery, FrozenClock
 from web_support import PASSWORD, Pages
 
 
@@ -60,3 +62,39 @@ def pages_as(browser: TestClient, make_user: Callable[..., str]) -> Callable[...
 @pytest.fixture
 def pages(pages_as: Callable[..., Pages]) -> Pages:
     return pages_as(Role.ADMIN, "Ada Admin")
+
+
+@pytest.fixture(scope="session")
+def slack_server() -> Iterator[FakeSlackServer]:
+    with FakeSlackServer() as server:
+        yield server
+
+
+@pytest.fixture
+def slack(slack_server: FakeSlackServer) -> SlackState:
+    """A fresh fake Slack world; Acme has 250 channels, so lists take two pages."""
+    return slack_server.reset(SlackState())
+
+
+@pytest.fixture
+def settings_overrides(slack_server: FakeSlackServer) -> dict[str, object]:
+    return {
+        "slack_api_url": slack_server.url,
+        "slack_oauth_url": f"{slack_server.base_url}/oauth/v2/authorize",
+        "slack_timeout_seconds": 5,
+    }
+
+
+@pytest.fixture
+def acme(slack: SlackState) -> Workspace:
+    workspace = slack.create_workspace("Acme Corp")
+    slack.add_channel(workspace, "incidents")
+    slack.add_channels(workspace, 249, prefix="team")
+    slack.add_channel(workspace, "secret-ops", private=True, bot_member=True)
+    slack.add_channel(workspace, "hidden", private=True, bot_member=False)
+    return workspace
+
+
+@pytest.fixture
+def deliver(runtime: Runtime, clock: FrozenClock) -> Delivery:
+    return Delivery(runtime, clock)

@@ -3,6 +3,7 @@
 from watchkeep.core import models as core_models
 from watchkeep.db.base import Base
 from watchkeep.slack import models as slack_models
+from watchkeep.slack import oauth_states
 from watchkeep.worker import outbox
 
-__all__ = ["Base", "core_models", "outbox", "slack_models"]
+__all__ = ["Base", "core_models", "oauth_states", "outbox", "slack_models"]
