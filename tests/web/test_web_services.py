@@ -26,10 +26,7 @@ def test_an_admin_creates_a_service_with_a_channel_from_the_list(
 
     form = pages.get("/services/new")
     channel = slack.channel("#team-230", team=acme).id
-    assert (
-        f'<option value="{channel}" >#team-230</option>' in form.text.replace("  ", " ")
-        or f'value="{channel}"' in form.text
-    )
+    assert f'value="{channel}"' in form.text
     assert "Channels of Acme Corp" in text_of(form)
     created = pages.submit(
         "/services",
@@ -108,7 +105,7 @@ def test_an_admin_edits_and_others_read(
 
 
 def test_stub_pages_hold_the_place_of_on_call(pages: Pages) -> None:
-    assert "Not available" not in text_of(pages.get("/schedules"))
+    assert "who is on call now" in text_of(pages.get("/schedules"))
     assert "On-call scheduling is not available in this build yet." in text_of(
         pages.get("/escalation-policies")
     )
