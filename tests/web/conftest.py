@@ -98,3 +98,6 @@ def acme(slack: SlackState) -> Workspace:
 @pytest.fixture
 def deliver(runtime: Runtime, clock: FrozenClock) -> Delivery:
     return Delivery(runtime, clock)
+
+
+from browser_fixtures import chromium, live, live_runtime, page  # noqa: E402, F401
