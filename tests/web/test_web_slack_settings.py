@@ -69,8 +69,8 @@ def test_secrets_are_saved_encrypted_and_never_shown_back(
     for secret in (acme.token, SIGNING_SECRET, "cs-" + "9" * 30):
         assert secret not in page.text
     assert 'value="1111.2222"' in page.text
-    assert "set: ••••9999 (leave empty to keep)" in page.text
-    assert "set: ••••85a5 (leave empty to keep)" in page.text
+    assert "Set (••••9999); leave empty to keep it." in page.text
+    assert "Set (••••85a5); leave empty to keep it." in page.text
     assert "Acme Corp" in text_of(page)
 
     pages.submit(f"{PAGE}/app", {"client_id": "1111.2222"})  # secrets left empty: kept
@@ -98,6 +98,29 @@ def test_bad_credentials_are_explained_next_to_each_field_and_nothing_is_saved(
     assert 'id="bot_token-error">must be a Slack bot token (xoxb-…)' in again.text
     with runtime.db.read() as db:
         assert slack_settings.list_workspaces(db) == []
+
+
+def test_a_token_slack_refuses_is_not_kept(
+    pages: Pages, acme: Workspace, slack: SlackState, runtime: Runtime
+) -> None:
+    slack.revoke_token(acme.token)
+    pages.get(PAGE)
+    refused = pages.submit(f"{PAGE}/app", {"bot_token": acme.token})
+    assert refused.status_code == 422
+    assert 'id="bot_token-error">Slack refused this token: token_revoked' in refused.text
+    with runtime.db.read() as db:
+        assert slack_settings.list_workspaces(db) == []
+
+
+def test_a_saved_token_is_identified_at_once(
+    pages: Pages, acme: Workspace, runtime: Runtime
+) -> None:
+    pages.get(PAGE)
+    saved = pages.submit(f"{PAGE}/app", {"bot_token": acme.token})
+    assert "Acme Corp" in text_of(saved), "no waiting for the identify job"
+    with runtime.db.read() as db:
+        [workspace] = slack_settings.list_workspaces(db)
+    assert (workspace.team_id, workspace.bot_id) == (acme.team_id, acme.bot_id)
 
 
 def test_test_connection_says_success_with_the_workspace_or_slacks_exact_error(

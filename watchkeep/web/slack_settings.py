@@ -18,8 +18,10 @@ from starlette.responses import Response
 
 from watchkeep.core.errors import InvalidInputError
 from watchkeep.core.models import Urgency
+from watchkeep.runtime import Runtime
 from watchkeep.slack import settings
-from watchkeep.slack.errors import SlackError
+from watchkeep.slack.delivery import record_identity
+from watchkeep.slack.errors import SlackError, SlackPermanentError
 from watchkeep.web import slack_views
 from watchkeep.web.auth import Admin, runtime_of, verify_csrf
 from watchkeep.web.channel_cache import ChannelCache
@@ -88,29 +90,46 @@ def save_app(
     for name, value in (("client_secret", client_secret), ("signing_secret", signing_secret)):
         if value and not _SECRET.match(value.strip()):
             errors[name] = "must be 8 to 200 characters without spaces, as Slack shows it"
+    runtime = runtime_of(request)
+    identity = None
+    if bot_token and not errors:
+        identity, refusal = _identify(runtime, bot_token)
+        if refusal:
+            errors["bot_token"] = refusal
     if not errors:
-        runtime = runtime_of(request)
         now = runtime.clock.now()
-        changes = {"client_id": client_id}
-        changes.update(
-            {
-                k: v.strip()
-                for k, v in (("client_secret", client_secret), ("signing_secret", signing_secret))
-                if v.strip()
-            }
-        )
+        secrets = {"client_secret": client_secret.strip(), "signing_secret": signing_secret.strip()}
+        changes = {"client_id": client_id, **{k: v for k, v in secrets.items() if v}}
         try:
             with runtime.db.write() as db:
                 settings.set_app_credentials(db, runtime.secrets, changes, now=now)
                 if bot_token:
                     primary = settings.primary_workspace(db)
-                    runtime.slack.connect(db, bot_token, now, primary)
+                    workspace = runtime.slack.connect(db, bot_token, now, primary)
+                    if identity is not None:
+                        record_identity(db, workspace, identity)
         except InvalidInputError as exc:
             errors[exc.field] = exc.message
         else:
             runtime.slack.settings_changed()
             return redirect(request, PREFIX, notice="Slack settings saved.")
     return _overview(request, errors=errors, values={"client_id": client_id}, status_code=422)
+
+
+def _identify(runtime: Runtime, bot_token: str) -> tuple[dict[str, Any] | None, str | None]:
+    """Ask Slack whose token this is (auth.test) before keeping it.
+
+    Answers the identity, or why Slack refused the token. When Slack cannot be
+    reached the token is kept and the identify job asks again later.
+    """
+    if not bot_token.startswith("xox"):
+        return None, None  # connect_workspace names the problem
+    try:
+        return runtime.slack.gateway.call(bot_token, "auth.test"), None
+    except SlackPermanentError as exc:
+        return None, f"Slack refused this token: {exc.error}"
+    except SlackError:
+        return None, None
 
 
 def _preferences(
