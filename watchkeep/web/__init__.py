@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from watchkeep.runtime import Runtime
+from watchkeep.web.channel_cache import ChannelCache
 from watchkeep.web.errors import install_error_pages
 from watchkeep.web.rendering import STATIC_DIR
 from watchkeep.web.session import SessionCodec
@@ -30,6 +31,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     app.state.web_sessions = SessionCodec(
         settings.resolved_secret_key, secure=settings.base_url.startswith("https://")
     )
+    app.state.slack_channels = ChannelCache()
     for module in (login, incidents, services, slack_settings, slack_oauth, oncall):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -35,8 +35,6 @@ _SECRET = re.compile(r"^\S{8,200}$")
 
 
 def channel_cache(request: Request) -> ChannelCache:
-    if not hasattr(request.app.state, "slack_channels"):
-        request.app.state.slack_channels = ChannelCache()
     return request.app.state.slack_channels
 
 
