@@ -125,6 +125,10 @@ def test_an_admin_sets_up_slack_and_responds_to_an_incident(
 
 def test_hostile_titles_stay_text_and_bad_input_is_explained(page: Any, live: LiveServer) -> None:
     sign_in(page)
+    expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
+    page.wait_for_function("window.htmx !== undefined")
+    swaps = page.evaluate("htmx.config.responseHandling.map(r => r.code + ':' + r.swap)")
+    assert "422:true" in swaps, "field errors from htmx forms are shown"
     page.goto("/services/new")
     page.get_by_label("Name").fill("web")
     page.get_by_role("button", name="Create service").click()
