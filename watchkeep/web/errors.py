@@ -57,7 +57,8 @@ def install_error_pages(app: FastAPI) -> None:
         app.add_exception_handler(exc_class, handle)
 
     async def login(request: Request, _: Exception) -> Response:
-        return redirect(request, login_url(request))
+        # After signing in, come back to the page (a form's target only takes POSTs).
+        return redirect(request, login_url(request) if request.method == "GET" else "/login")
 
     async def forbidden(request: Request, exc: Exception) -> Response:
         message = str(exc) or "Your role does not allow this."

@@ -22,6 +22,7 @@ from watchkeep.runtime import Runtime
 from watchkeep.slack import settings
 from watchkeep.slack.delivery import record_identity
 from watchkeep.slack.errors import SlackError, SlackPermanentError
+from watchkeep.slack.models import DEFAULT_EVENTS
 from watchkeep.web import slack_views
 from watchkeep.web.auth import Admin, runtime_of, verify_csrf
 from watchkeep.web.channel_cache import ChannelCache
@@ -178,7 +179,7 @@ def _changes(form: Any) -> dict[str, Any]:
         "default_channel": text("default_channel") or None,
         "urgency_filter": text("urgency_filter") or "all",
         "urgency_channels": {u.value: text(f"urgency_channel_{u.value}") or None for u in Urgency},
-        "events": {name: form.get(f"event_{name}") == "on" for name in slack_views.EVENT_LABELS},
+        "events": {name: form.get(f"event_{name}") == "on" for name in DEFAULT_EVENTS},
         "require_mapped_user": form.get("require_mapped_user") == "on",
     }
 
