@@ -17,6 +17,7 @@ from watchkeep.core.models import Role
 from watchkeep.fakeslack import FakeSlackServer, SlackState, Workspace
 from watchkeep.runtime import Runtime
 
+from browser_fixtures import chromium, live, live_runtime, page  # noqa: F401 (fixtures)
 from support import Delivery, FrozenClock
 from web_support import PASSWORD, Pages
 
@@ -98,6 +99,3 @@ def acme(slack: SlackState) -> Workspace:
 @pytest.fixture
 def deliver(runtime: Runtime, clock: FrozenClock) -> Delivery:
     return Delivery(runtime, clock)
-
-
-from browser_fixtures import chromium, live, live_runtime, page  # noqa: E402, F401
