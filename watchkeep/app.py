@@ -1,5 +1,5 @@
-"""The ASGI application: the JSON API (and later the web UI and Slack endpoints)
-on one FastAPI app, with the outbox worker running beside it when asked."""
+"""The ASGI application: the JSON API, the Slack endpoints and the web UI on one
+FastAPI app, with the outbox worker running beside it when asked."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from watchkeep.api.v1 import router as api_v1
 from watchkeep.ingest import routes as ingest_routes
 from watchkeep.runtime import Runtime
 from watchkeep.slack.interactive.wiring import slack_routes
+from watchkeep.web import install_web
 
 log = logging.getLogger(__name__)
 
@@ -56,5 +57,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    install_web(app, runtime)
 
     return app

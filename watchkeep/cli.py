@@ -16,9 +16,9 @@ from watchkeep.runtime import Runtime, build_runtime
 log = logging.getLogger("watchkeep")
 
 
-def _runtime(args: argparse.Namespace) -> Runtime:
+def _runtime(args: argparse.Namespace, **overrides: object) -> Runtime:
     """The runtime with its database ready: the embedded one upgrades itself."""
-    runtime = build_runtime(Settings())
+    runtime = build_runtime(Settings(**overrides))  # type: ignore[arg-type]
     if runtime.settings.embedded or getattr(args, "upgrade", False):
         migrate.upgrade(runtime.db)
     elif not migrate.is_up_to_date(runtime.db):
@@ -35,24 +35,38 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from watchkeep.app import create_app
 
-    runtime = _runtime(args)
-    settings = runtime.settings
-    with runtime.db.read() as session:
-        _, users = accounts.list_users(session, limit=1, offset=0)
-    if not users:
-        print(
-            "No users yet. Create the first admin with:\n"
-            "  watchkeep create-admin --email you@example.com --password '…' --name 'Your Name'",
-            flush=True,
+    fake_slack = None
+    overrides: dict[str, object] = {}
+    if args.demo:
+        from watchkeep import demo
+
+        fake_slack = demo.start_fake_slack()
+        overrides = demo.settings_overrides(fake_slack, args.port or Settings().port)
+    try:
+        runtime = _runtime(args, **overrides)
+        settings = runtime.settings
+        if fake_slack is not None:
+            print(demo.banner(demo.seed(runtime, fake_slack), runtime), flush=True)
+        with runtime.db.read() as session:
+            _, users = accounts.list_users(session, limit=1, offset=0)
+        if not users:
+            print(
+                "No users yet. Create the first admin with:\n"
+                "  watchkeep create-admin --email you@example.com --password '…' --name 'You'\n"
+                f"then sign in at {settings.base_url} (or try `watchkeep serve --demo`).",
+                flush=True,
+            )
+        app = create_app(runtime, run_worker=settings.run_worker and not args.no_worker)
+        uvicorn.run(
+            app,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            log_level="info",
+            proxy_headers=True,
         )
-    app = create_app(runtime, run_worker=settings.run_worker and not args.no_worker)
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level="info",
-        proxy_headers=True,
-    )
+    finally:
+        if fake_slack is not None:
+            fake_slack.stop()
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
@@ -111,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (WATCHKEEP_PORT)")
     serve.add_argument(
         "--no-worker", action="store_true", help="do not run the outbox worker in this process"
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed a demo organisation (in ./data-demo) and talk to a built-in fake Slack",
     )
     serve.set_defaults(handler=cmd_serve)
 

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
 
     # At least the web thread pool (40) plus the worker's threads, so connections are kept.
     slack_api_url: str = "https://slack.com/api/"
+    # Where "Add Workspace" sends the admin to approve the install (a fake Slack in tests).
+    slack_oauth_url: str = "https://slack.com/oauth/v2/authorize"
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_client_id: str | None = None

@@ -5,6 +5,15 @@ from watchkeep.db.base import Base
 from watchkeep.ingest import models as ingest_models
 from watchkeep.oncall import models as oncall_models
 from watchkeep.slack import models as slack_models
+from watchkeep.slack import oauth_states
 from watchkeep.worker import outbox
 
-__all__ = ["Base", "core_models", "ingest_models", "oncall_models", "outbox", "slack_models"]
+__all__ = [
+    "Base",
+    "core_models",
+    "ingest_models",
+    "oauth_states",
+    "oncall_models",
+    "outbox",
+    "slack_models",
+]

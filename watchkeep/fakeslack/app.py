@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import hooks
+from .authorize import authorize
 from .errors import RateLimited, SlackError
 from .methods import REGISTRY, Context
 from .models import Call, Token
@@ -78,6 +79,7 @@ def create_app(state: SlackState) -> Starlette:
         routes=[
             Route("/api/{method}", api, methods=["GET", "POST"]),
             Route("/actions/{hook}", hooks.receive, methods=["POST"]),
+            Route("/oauth/v2/authorize", authorize, methods=["GET", "POST"]),
         ]
     )
     app.state.slack = state

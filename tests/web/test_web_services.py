@@ -1,0 +1,111 @@
+"""Service pages: create and edit with a team, SLA targets and a Slack channel
+picked from the workspace's list; bad input is explained field by field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from watchkeep.core import services, teams
+from watchkeep.core.models import Role
+from watchkeep.fakeslack import SlackState, Workspace
+from watchkeep.runtime import Runtime
+
+from support import Delivery
+from web_support import Pages, text_of
+
+
+def test_an_admin_creates_a_service_with_a_channel_from_the_list(
+    pages: Pages, acme: Workspace, slack: SlackState, deliver: Delivery, runtime: Runtime
+) -> None:
+    with runtime.db.write() as db:
+        team = teams.create_team(db, name="Payments", now=runtime.clock.now())
+        team_id = team.id
+    pages.get("/settings/integrations/slack")
+    pages.submit("/settings/integrations/slack/app", {"bot_token": acme.token})
+    deliver()
+
+    form = pages.get("/services/new")
+    channel = slack.channel("#team-230", team=acme).id
+    assert f'value="{channel}"' in form.text
+    assert "Channels of Acme Corp" in text_of(form)
+    created = pages.submit(
+        "/services",
+        {
+            "name": "checkout",
+            "description": "Takes the money",
+            "team_id": str(team_id),
+            "slack_channel": channel,
+            "ack_sla_minutes": "15",
+            "resolve_sla_minutes": "240",
+        },
+    )
+    assert "Service checkout saved." in text_of(created)
+    with runtime.db.read() as db:
+        service = services.get_service_by_name(db, "checkout")
+        assert service is not None
+    assert (service.slack_channel, service.team_id) == (channel, team_id)
+    assert (service.ack_sla_minutes, service.resolve_sla_minutes) == (15, 240)
+
+    listed = text_of(pages.get("/services"))
+    assert "checkout Payments #team-230 15m / 240m 0" in listed
+
+
+def test_bad_input_is_explained_next_to_each_field(pages: Pages, runtime: Runtime) -> None:
+    pages.get("/services/new")
+    refused = pages.submit(
+        "/services", {"name": " ", "ack_sla_minutes": "soon", "resolve_sla_minutes": "0"}
+    )
+    assert refused.status_code == 422
+    assert 'id="name-error">must not be empty' in refused.text
+    assert 'id="ack_sla_minutes-error">must be a whole number of minutes' in refused.text
+    assert 'id="resolve_sla_minutes-error">must be a whole number' in refused.text
+    assert 'value="soon"' in refused.text, "what was typed is kept"
+
+    pages.submit("/services", {"name": "checkout"})
+    taken = pages.submit("/services", {"name": "checkout"})
+    assert "a service named &#39;checkout&#39; already exists" in taken.text
+    odd_channel = pages.submit("/services", {"name": "web", "slack_channel": "#Not Valid!"})
+    assert 'id="slack_channel-error">must be a channel id' in odd_channel.text
+    with runtime.db.read() as db:
+        assert [s.name for s in services.list_services(db, limit=10, offset=0)[0]] == ["checkout"]
+
+
+def test_without_slack_the_channel_is_typed(pages: Pages, runtime: Runtime) -> None:
+    form = pages.get("/services/new")
+    assert 'placeholder="#channel"' in form.text
+    assert "Connect Slack to choose from its channels" in text_of(form)
+    pages.submit("/services", {"name": "web", "slack_channel": "web-alerts"})
+    with runtime.db.read() as db:
+        service = services.get_service_by_name(db, "web")
+        assert service is not None
+        assert service.slack_channel == "#web-alerts"
+
+
+def test_an_admin_edits_and_others_read(
+    pages: Pages, pages_as: Callable[..., Pages], runtime: Runtime
+) -> None:
+    pages.get("/services/new")
+    pages.submit("/services", {"name": "<b>web</b>", "ack_sla_minutes": "5"})
+    with runtime.db.read() as db:
+        service = services.get_service_by_name(db, "<b>web</b>")
+        assert service is not None
+        service_id = service.id
+    edit = pages.get(f"/services/{service_id}")
+    assert 'value="&lt;b&gt;web&lt;/b&gt;"' in edit.text
+    saved = pages.submit(f"/services/{service_id}", {"name": "web", "ack_sla_minutes": ""})
+    assert "Service web saved." in text_of(saved)
+
+    vic = pages_as(Role.VIEWER, "Vic Viewer")
+    page = vic.get(f"/services/{service_id}")
+    assert "<form" not in page.text.split("<main", 1)[1]
+    assert "Acknowledge within —" in text_of(page)
+    assert "Integrations" in text_of(page)
+    assert vic.submit(f"/services/{service_id}", {"name": "mine"}).status_code == 403
+    assert vic.get("/services/new").status_code == 403
+
+
+def test_stub_pages_hold_the_place_of_on_call(pages: Pages) -> None:
+    assert "who is on call now" in text_of(pages.get("/schedules"))
+    assert "On-call scheduling is not available in this build yet." in text_of(
+        pages.get("/escalation-policies")
+    )

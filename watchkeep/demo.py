@@ -1,0 +1,194 @@
+"""`watchkeep serve --demo`: a living sandbox with no Slack workspace needed.
+
+Starts the fake Slack (`watchkeep.fakeslack`) on loopback with its demo
+workspace, points Watchkeep's Slack settings at it, and seeds a small
+organisation: an admin (password printed), responders and a viewer whose
+emails match the fake Slack's people, two teams, three services, and a few
+incidents that the worker then posts into the fake Slack. Schedules and
+escalation policies are seeded only where this build has them (it does not
+yet). The demo keeps its own data folder (`./data-demo`) unless
+WATCHKEEP_DATA_DIR or WATCHKEEP_DATABASE_URL say otherwise, so it never mixes
+with a real instance's data.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from watchkeep.core import accounts, incidents, services, teams, transitions
+from watchkeep.core.actors import Actor
+from watchkeep.core.models import Role, Source, Urgency
+from watchkeep.fakeslack import FakeSlackServer, SlackState, seed_demo
+from watchkeep.runtime import Runtime
+from watchkeep.slack import settings as slack_settings
+from watchkeep.slack.models import SlackWorkspace
+from watchkeep.slack.notifier import IDENTIFY_JOB
+from watchkeep.worker import outbox
+
+ADMIN_EMAIL = "admin@example.com"
+PEOPLE = (
+    ("alice@example.com", "Alice Ng", Role.RESPONDER),
+    ("bob@example.com", "Bob Osei", Role.RESPONDER),
+    ("carol@example.com", "Carol Diaz", Role.VIEWER),
+)
+
+
+@dataclass(frozen=True)
+class Demo:
+    slack: FakeSlackServer
+    admin_password: str
+    seeded: bool
+
+
+def start_fake_slack(host: str = "127.0.0.1") -> FakeSlackServer:
+    state = SlackState()
+    seed_demo(state)
+    return FakeSlackServer(state, host=host).start()
+
+
+def settings_overrides(slack: FakeSlackServer, port: int) -> dict[str, object]:
+    overrides: dict[str, object] = {
+        "slack_api_url": slack.url,
+        "slack_oauth_url": f"{slack.base_url}/oauth/v2/authorize",
+    }
+    if not os.environ.get("WATCHKEEP_BASE_URL"):
+        overrides["base_url"] = f"http://127.0.0.1:{port}"
+    if not os.environ.get("WATCHKEEP_DATA_DIR") and not os.environ.get("WATCHKEEP_DATABASE_URL"):
+        overrides["data_dir"] = Path("data-demo")
+    return overrides
+
+
+def seed(runtime: Runtime, slack: FakeSlackServer) -> Demo:
+    """Seed once (a second start keeps the data), and connect this run's fake Slack."""
+    now = runtime.clock.now()
+    password = secrets.token_urlsafe(12)
+    with runtime.db.write() as db:
+        fresh = accounts.find_user_by_email(db, ADMIN_EMAIL) is None
+        admin, _ = accounts.ensure_admin(
+            db, email=ADMIN_EMAIL, name="Ada Admin", password=password, now=now
+        )
+        _connect_fake_slack(runtime, db, slack.state)
+        if fresh:
+            _seed_organisation(runtime, db, Actor.for_user(admin, Source.WEB))
+    runtime.slack.settings_changed()
+    return Demo(slack, password, fresh)
+
+
+def _connect_fake_slack(runtime: Runtime, db: Session, state: SlackState) -> None:
+    # The fake Slack is new on every start: forget the last run's workspace.
+    db.execute(delete(SlackWorkspace))
+    [workspace] = list(state.workspaces.values())
+    now = runtime.clock.now()
+    slack_settings.set_app_credentials(
+        db,
+        runtime.secrets,
+        {
+            "client_id": state.client_id,
+            "client_secret": state.client_secret,
+            "signing_secret": secrets.token_hex(16),
+        },
+        now=now,
+    )
+    connected = slack_settings.connect_workspace(
+        db,
+        runtime.secrets,
+        bot_token=workspace.token,
+        now=now,
+        team_id=workspace.team_id,
+        team_name=workspace.name,
+        bot_user_id=workspace.bot_user_id,
+    )
+    outbox.enqueue(db, IDENTIFY_JOB, {"workspace_id": connected.id}, now=now)
+    slack_settings.update_preferences(connected, {"default_channel": "#incidents"}, now=now)
+
+
+def _seed_organisation(runtime: Runtime, db: Session, admin: Actor) -> None:
+    now = runtime.clock.now()
+    people = {
+        email: accounts.create_user(
+            db, email=email, name=name, role=role, now=now, password=secrets.token_urlsafe(16)
+        )
+        for email, name, role in PEOPLE
+    }
+    sre = teams.create_team(
+        db,
+        name="SRE",
+        now=now,
+        description="Keeps the lights on",
+        member_ids=[people["alice@example.com"].id, people["bob@example.com"].id],
+    )
+    payments = teams.create_team(
+        db, name="Payments", now=now, member_ids=[people["bob@example.com"].id]
+    )
+    checkout = services.create_service(
+        db,
+        name="checkout",
+        now=now,
+        description="Takes the money",
+        team_id=payments.id,
+        slack_channel="#incidents",
+        ack_sla_minutes=15,
+        resolve_sla_minutes=240,
+    )
+    api = services.create_service(
+        db, name="public-api", now=now, team_id=sre.id, ack_sla_minutes=5, resolve_sla_minutes=60
+    )
+    services.create_service(db, name="search", now=now, team_id=sre.id)
+    monitor = Actor(name="Prometheus", source=Source.API)
+    incidents.create_incident(
+        db,
+        title="Checkout 502s above 5%",
+        service_id=checkout.id,
+        urgency=Urgency.HIGH,
+        actor=monitor,
+        now=now,
+        description="The load balancer reports 502s from checkout-7f9c since 09:12.",
+    )
+    second, _ = incidents.create_incident(
+        db,
+        title="p99 latency over 800ms",
+        service_id=api.id,
+        urgency=Urgency.MEDIUM,
+        actor=monitor,
+        now=now,
+    )
+    alice = Actor.for_user(people["alice@example.com"], Source.WEB)
+    transitions.acknowledge(db, second.id, alice, now=now)
+    transitions.add_note(db, second.id, alice, now=now, text="Looking at the slow query log.")
+    third, _ = incidents.create_incident(
+        db,
+        title="Certificate renewal failed",
+        service_id=api.id,
+        urgency=Urgency.LOW,
+        actor=admin,
+        now=now,
+    )
+    transitions.resolve(db, third.id, admin, now=now, note="Renewed by hand; cron fixed.")
+
+
+def banner(demo: Demo, runtime: Runtime) -> str:
+    url = runtime.settings.base_url
+    lines = [
+        "",
+        "Watchkeep demo",
+        f"  Open {url} and sign in as {ADMIN_EMAIL} with password: {demo.admin_password}",
+        f"  Fake Slack Web API: {demo.slack.url} (workspace 'Watchkeep Demo', #incidents)",
+        "  Schedules and escalation policies are not seeded: this build has none yet.",
+        "  Data stays in "
+        + (
+            str(runtime.settings.data_dir)
+            if runtime.settings.embedded
+            else "the configured database"
+        )
+        + "; delete it to start over.",
+        "",
+    ]
+    if not demo.seeded:
+        lines.insert(2, "  (already seeded earlier: the admin's password was reset)")
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""Who is asking: the signed-in user, role checks, and CSRF checks.
+
+Pages need a signed-in, active user (else the login page, keeping where they
+were going); viewers read, responders act, admins configure
+(`core.permissions`). Every unsafe request (POST) must carry the session's
+CSRF token, as the `csrf_token` form field or the `X-CSRF-Token` header (htmx
+sends the header on every request it makes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from watchkeep.core.actors import Actor
+from watchkeep.core.models import Role, Source, User
+from watchkeep.core.permissions import Permission, allows
+from watchkeep.runtime import Runtime
+from watchkeep.web import session as web_session
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class LoginRequired(Exception):
+    """No signed-in user: answered with the login page."""
+
+
+class Forbidden(Exception):
+    """Signed in, but the role does not allow this: answered with a 403 page."""
+
+
+class CsrfFailed(Exception):
+    """A form without the session's CSRF token: answered with a 403 page."""
+
+
+@dataclass(frozen=True)
+class WebUser:
+    id: int
+    name: str
+    email: str
+    role: Role
+
+    def can(self, permission: Permission | str) -> bool:
+        return allows(self.role, Permission(permission))
+
+    def actor(self) -> Actor:
+        return Actor(name=self.name, source=Source.WEB, user_id=self.id, role=self.role)
+
+
+def runtime_of(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def optional_user(request: Request) -> WebUser | None:
+    """The session's user if it is still active and its password unchanged."""
+    if hasattr(request.state, "web_user"):
+        return request.state.web_user
+    session = web_session.current(request)
+    user = None
+    if session.user_id is not None:
+        with runtime_of(request).db.read() as db:
+            row = db.get(User, session.user_id)
+            valid = (
+                row is not None
+                and row.is_active
+                and web_session.fingerprint(row.password_hash) == session.fingerprint
+            )
+            if valid and row is not None:
+                user = WebUser(row.id, row.name, row.email, row.role)
+        if user is None:
+            web_session.replace_session(request, web_session.WebSession.anonymous())
+    request.state.web_user = user
+    return user
+
+
+def signed_in(request: Request) -> WebUser:
+    user = optional_user(request)
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+def requires(permission: Permission) -> Callable[..., WebUser]:
+    def check(user: Annotated[WebUser, Depends(signed_in)]) -> WebUser:
+        if not user.can(permission):
+            raise Forbidden(f"Your role ({user.role.value}) may not {permission.value}.")
+        return user
+
+    return check
+
+
+Viewer = Annotated[WebUser, Depends(requires(Permission.READ))]
+Responder = Annotated[WebUser, Depends(requires(Permission.RESPOND))]
+Admin = Annotated[WebUser, Depends(requires(Permission.CONFIGURE))]
+
+
+async def verify_csrf(request: Request) -> None:
+    """Refuse an unsafe request that does not carry this session's CSRF token."""
+    if request.method in SAFE_METHODS:
+        return
+    token = request.headers.get(CSRF_HEADER)
+    if token is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            token = (await request.form()).get(CSRF_FIELD)  # type: ignore[assignment]
+    if not web_session.current(request).csrf_matches(token if isinstance(token, str) else None):
+        raise CsrfFailed

@@ -1,0 +1,225 @@
+"""Incident pages: the live list, the incident page, and its actions.
+
+Actions call the same core transitions as the API and Slack, as the signed-in
+user with source `web`; Slack hears of them through the outbox, never inside
+the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import Response
+
+from watchkeep.core import incidents, services, transitions
+from watchkeep.core.errors import InvalidInputError, InvalidTransitionError
+from watchkeep.core.models import IncidentStatus, Urgency
+from watchkeep.web import incident_view
+from watchkeep.web.auth import Responder, Viewer, runtime_of, verify_csrf
+from watchkeep.web.rendering import fields, is_htmx, redirect, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+PAGE_SIZE = 50
+OPEN = (IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED, IncidentStatus.SNOOZED)
+STATUS_CHOICES = {
+    "open": "Open",
+    "all": "All",
+    **{s.value: s.value.title() for s in IncidentStatus},
+}
+
+
+def _filter(status: str, urgency: str, service: str) -> tuple[incidents.IncidentFilter, dict]:
+    """The core filter and the canonical query values (unknown values fall back)."""
+    status = status if status in STATUS_CHOICES else "open"
+    statuses: tuple[IncidentStatus, ...] = ()
+    if status == "open":
+        statuses = OPEN
+    elif status != "all":
+        statuses = (IncidentStatus(status),)
+    urgency = urgency if urgency in Urgency.__members__ else ""
+    service_id = int(service) if service.isdigit() else None
+    where = incidents.IncidentFilter(
+        statuses, (Urgency(urgency),) if urgency else (), (service_id,) if service_id else ()
+    )
+    return where, {"status": status, "urgency": urgency, "service": str(service_id or "")}
+
+
+@router.get("/incidents")
+def incident_list(
+    request: Request,
+    user: Viewer,
+    status: str = "open",
+    urgency: str = "",
+    service: str = "",
+    page: int = 1,
+) -> Response:
+    where, chosen = _filter(status, urgency, service)
+    page = max(1, min(page, 10_000))
+    runtime = runtime_of(request)
+    with runtime.db.read() as db:
+        found, total = incidents.list_incidents(
+            db, where, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        )
+        all_services, _ = services.list_services(db, limit=500, offset=0)
+    context: dict[str, Any] = {
+        "nav": "incidents",
+        "incidents": found,
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "chosen": chosen,
+        "query": urlencode({**chosen, "page": page}),
+        "services": all_services,
+        "status_choices": STATUS_CHOICES,
+        "urgencies": list(Urgency),
+    }
+    if is_htmx(request) and request.headers.get("HX-Target") == "incident-list":
+        return render(request, "fragments/incident_list.html", context)
+    return render(request, "incidents/list.html", context)
+
+
+def _detail(
+    request: Request,
+    incident_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
+) -> Response:
+    runtime = runtime_of(request)
+    with runtime.db.read() as db:
+        incident = incidents.get_incident(db, incident_id)
+        context = {
+            "nav": "incidents",
+            "incident": incident,
+            "timeline": incidents.timeline(db, incident_id),
+            "notes": incidents.notes(db, incident_id),
+            "slack_links": incident_view.slack_links(db, incident_id),
+            "clocks": incident_view.sla_clocks(incident, runtime.clock.now()),
+            "allowed": incident_view.allowed_actions(incident),
+            "snooze_choices": incident_view.SNOOZE_CHOICES,
+            "errors": fields(errors),
+            "values": fields(values),
+        }
+    return render(request, "incidents/detail.html", context, status_code=status_code)
+
+
+@router.get("/incidents/{incident_id}")
+def incident_page(request: Request, incident_id: int, user: Viewer) -> Response:
+    return _detail(request, incident_id)
+
+
+def _act(
+    request: Request,
+    incident_id: int,
+    change: Callable[[Any], Any],
+    done: str,
+    *,
+    field: str = "action",
+    values: dict[str, str] | None = None,
+) -> Response:
+    """Run one change in a write transaction; a refusal re-renders the page with its reason."""
+    runtime = runtime_of(request)
+    try:
+        with runtime.db.write() as db:
+            change(db)
+    except InvalidTransitionError as exc:
+        message = f"Could not {exc.action}: the incident is now {exc.status.value.lower()}."
+        return _detail(request, incident_id, errors={"action": message}, status_code=409)
+    except InvalidInputError as exc:
+        errors = {field: exc.message}
+        return _detail(request, incident_id, errors=errors, status_code=422, values=values)
+    return redirect(request, f"/incidents/{incident_id}", notice=done)
+
+
+@router.post("/incidents/{incident_id}/acknowledge")
+def acknowledge(request: Request, incident_id: int, user: Responder) -> Response:
+    now = runtime_of(request).clock.now()
+    return _act(
+        request,
+        incident_id,
+        lambda db: transitions.acknowledge(db, incident_id, user.actor(), now=now),
+        "Incident acknowledged.",
+    )
+
+
+@router.post("/incidents/{incident_id}/resolve")
+def resolve(
+    request: Request,
+    incident_id: int,
+    user: Responder,
+    note: Annotated[str, Form(max_length=transitions.MAX_NOTE_LENGTH + 1)] = "",
+) -> Response:
+    now = runtime_of(request).clock.now()
+    return _act(
+        request,
+        incident_id,
+        lambda db: transitions.resolve(db, incident_id, user.actor(), now=now, note=note),
+        "Incident resolved.",
+        field="note",
+        values={"note": note},
+    )
+
+
+@router.post("/incidents/{incident_id}/snooze")
+def snooze(
+    request: Request,
+    incident_id: int,
+    user: Responder,
+    minutes: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    now = runtime_of(request).clock.now()
+
+    def change(db: Any) -> None:
+        if minutes not in incident_view.SNOOZE_CHOICES:
+            raise InvalidInputError("minutes", "choose how long to snooze for")
+        until = now + timedelta(minutes=int(minutes))
+        transitions.snooze(db, incident_id, user.actor(), now=now, until=until)
+
+    label = incident_view.SNOOZE_CHOICES.get(minutes, "")
+    return _act(request, incident_id, change, f"Incident snoozed for {label}.", field="minutes")
+
+
+@router.post("/incidents/{incident_id}/unsnooze")
+def unsnooze(request: Request, incident_id: int, user: Responder) -> Response:
+    now = runtime_of(request).clock.now()
+    return _act(
+        request,
+        incident_id,
+        lambda db: transitions.unsnooze(db, incident_id, user.actor(), now=now),
+        "Snooze ended.",
+    )
+
+
+@router.post("/incidents/{incident_id}/reopen")
+def reopen(request: Request, incident_id: int, user: Responder) -> Response:
+    now = runtime_of(request).clock.now()
+    return _act(
+        request,
+        incident_id,
+        lambda db: transitions.reopen(db, incident_id, user.actor(), now=now),
+        "Incident reopened.",
+    )
+
+
+@router.post("/incidents/{incident_id}/notes")
+def add_note(
+    request: Request,
+    incident_id: int,
+    user: Responder,
+    text: Annotated[str, Form(max_length=transitions.MAX_NOTE_LENGTH + 1)] = "",
+) -> Response:
+    now = runtime_of(request).clock.now()
+    return _act(
+        request,
+        incident_id,
+        lambda db: transitions.add_note(db, incident_id, user.actor(), now=now, text=text),
+        "Note added.",
+        field="text",
+        values={"text": text},
+    )

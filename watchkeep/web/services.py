@@ -1,0 +1,213 @@
+"""Service pages: the list, and create/edit with team, SLA targets and a Slack
+channel chosen from the workspace's channel list.
+
+Escalation policies and integration keys are STUBS here: their core lives on
+other branches (no tables on this one); the form says so and the merger wires
+them in.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy import func, select
+from starlette.responses import Response
+
+from watchkeep.core import services, teams
+from watchkeep.core.errors import ConflictError, InvalidInputError
+from watchkeep.core.models import Incident, IncidentStatus
+from watchkeep.slack import settings as slack_settings
+from watchkeep.slack.errors import SlackError
+from watchkeep.web.auth import Admin, Viewer, runtime_of, verify_csrf
+from watchkeep.web.rendering import fields, redirect, render
+from watchkeep.web.slack_settings import channel_cache
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+MAX_SLA_MINUTES = 60 * 24 * 30
+
+
+@router.get("/services")
+def service_list(request: Request, user: Viewer) -> Response:
+    runtime = runtime_of(request)
+    with runtime.db.read() as db:
+        found, _ = services.list_services(db, limit=500, offset=0)
+        open_counts = dict(
+            db.execute(
+                select(Incident.service_id, func.count())
+                .where(Incident.status != IncidentStatus.RESOLVED)
+                .group_by(Incident.service_id)
+            ).all()
+        )
+        labels = _channel_labels(request, db)
+    context = {"nav": "services", "services": found, "open_counts": open_counts, "labels": labels}
+    return render(request, "services/list.html", context)
+
+
+def _channel_labels(request: Request, db: Any) -> dict[str, str]:
+    workspace = slack_settings.primary_workspace(db)
+    return channel_cache(request).names(workspace.id) if workspace else {}
+
+
+def _channel_choices(request: Request) -> tuple[list[tuple[str, str]] | None, str | None]:
+    """The primary workspace's channels, or None and why (no workspace, Slack error)."""
+    runtime = runtime_of(request)
+    with runtime.db.read() as db:
+        workspace = slack_settings.primary_workspace(db)
+    if workspace is None:
+        return None, "Connect Slack to choose from its channels; type a #channel meanwhile."
+    try:
+        found = channel_cache(request).channels(runtime, workspace)
+    except SlackError as exc:
+        return None, f"Slack did not list the channels ({exc.error}); type a #channel instead."
+    label = workspace.team_name or "Slack"
+    return [
+        (c["id"], f"#{c['name']}" + (" (private)" if c["is_private"] else "")) for c in found
+    ], (f"Channels of {label}. Empty: the workspace's urgency or default channel is used.")
+
+
+def _form(
+    request: Request,
+    values: dict[str, str],
+    *,
+    service_id: int | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    runtime = runtime_of(request)
+    with runtime.db.read() as db:
+        all_teams, _ = teams.list_teams(db, limit=500, offset=0)
+    channels, channel_hint = _channel_choices(request)
+    current = values.get("slack_channel")
+    if channels is not None and current and current not in {value for value, _ in channels}:
+        channels = [(current, current), *channels]
+    context = {
+        "nav": "services",
+        "service_id": service_id,
+        "values": fields(values),
+        "errors": fields(errors),
+        "teams": all_teams,
+        "channels": channels,
+        "channel_hint": channel_hint,
+    }
+    return render(request, "services/form.html", context, status_code=status_code)
+
+
+def _values(service: Any) -> dict[str, str]:
+    return {
+        "name": service.name,
+        "description": service.description,
+        "team_id": str(service.team_id or ""),
+        "slack_channel": service.slack_channel or "",
+        "ack_sla_minutes": str(service.ack_sla_minutes or ""),
+        "resolve_sla_minutes": str(service.resolve_sla_minutes or ""),
+    }
+
+
+@router.get("/services/new")
+def new_service(request: Request, user: Admin) -> Response:
+    return _form(request, {})
+
+
+@router.get("/services/{service_id}")
+def service_page(request: Request, service_id: int, user: Viewer) -> Response:
+    runtime = runtime_of(request)
+    with runtime.db.read() as db:
+        service = services.get_service(db, service_id)
+        labels = _channel_labels(request, db)
+    if user.can("configure"):
+        return _form(request, _values(service), service_id=service_id)
+    context = {"nav": "services", "service": service, "labels": labels}
+    return render(request, "services/detail.html", context)
+
+
+class ServiceForm:
+    """The submitted fields, checked the way the API checks them."""
+
+    def __init__(
+        self,
+        name: Annotated[str, Form(max_length=300)] = "",
+        description: Annotated[str, Form(max_length=10_000)] = "",
+        team_id: Annotated[str, Form(max_length=20)] = "",
+        slack_channel: Annotated[str, Form(max_length=100)] = "",
+        ack_sla_minutes: Annotated[str, Form(max_length=10)] = "",
+        resolve_sla_minutes: Annotated[str, Form(max_length=10)] = "",
+    ) -> None:
+        self.values = {
+            "name": name,
+            "description": description,
+            "team_id": team_id,
+            "slack_channel": slack_channel,
+            "ack_sla_minutes": ack_sla_minutes,
+            "resolve_sla_minutes": resolve_sla_minutes,
+        }
+        self.errors: dict[str, str] = {}
+        if not name.strip():
+            self.errors["name"] = "must not be empty"
+        elif len(name.strip()) > 200:
+            self.errors["name"] = "must be at most 200 characters"
+        self.fields: dict[str, Any] = {
+            "name": name.strip(),
+            "description": description,
+            "team_id": int(team_id) if team_id.isdigit() else None,
+            "slack_channel": slack_channel.strip() or None,
+            "ack_sla_minutes": self._minutes("ack_sla_minutes", ack_sla_minutes),
+            "resolve_sla_minutes": self._minutes("resolve_sla_minutes", resolve_sla_minutes),
+        }
+
+    def _minutes(self, field: str, raw: str) -> int | None:
+        if not raw.strip():
+            return None
+        if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_SLA_MINUTES:
+            self.errors[field] = f"must be a whole number of minutes from 1 to {MAX_SLA_MINUTES}"
+            return None
+        return int(raw)
+
+
+def _save(request: Request, form: ServiceForm, service_id: int | None) -> Response:
+    if form.errors:
+        return _form(
+            request, form.values, service_id=service_id, errors=form.errors, status_code=422
+        )
+    runtime = runtime_of(request)
+    try:
+        with runtime.db.write() as db:
+            if service_id is None:
+                service = services.create_service(db, now=runtime.clock.now(), **form.fields)
+            else:
+                service = services.update_service(
+                    db, services.get_service(db, service_id), **form.fields
+                )
+            saved_id, name = service.id, service.name
+    except InvalidInputError as exc:
+        errors = {exc.field: exc.message}
+    except ConflictError as exc:
+        errors = {"name": str(exc)}
+    else:
+        return redirect(request, f"/services/{saved_id}", notice=f"Service {name} saved.")
+    return _form(request, form.values, service_id=service_id, errors=errors, status_code=422)
+
+
+@router.post("/services")
+def create(request: Request, user: Admin, form: Annotated[ServiceForm, Depends()]) -> Response:
+    return _save(request, form, None)
+
+
+@router.post("/services/{service_id}")
+def update(
+    request: Request, service_id: int, user: Admin, form: Annotated[ServiceForm, Depends()]
+) -> Response:
+    return _save(request, form, service_id)
+
+
+@router.post("/services/{service_id}/delete")
+def delete(request: Request, service_id: int, user: Admin) -> Response:
+    runtime = runtime_of(request)
+    try:
+        with runtime.db.write() as db:
+            service = services.get_service(db, service_id)
+            name = service.name
+            services.delete_service(db, service)
+    except ConflictError as exc:
+        return redirect(request, f"/services/{service_id}", notice=f"Not deleted: {exc}.")
+    return redirect(request, "/services", notice=f"Service {name} deleted.")

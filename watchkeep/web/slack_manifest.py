@@ -1,0 +1,72 @@
+"""The Slack app this instance needs: bot scopes, and the manifest to paste into
+Slack's "Create an app → From a manifest", with this instance's URLs filled in."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from watchkeep.config import Settings
+
+OAUTH_CALLBACK_PATH = "/api/settings/slack-oauth/callback"
+
+# What Watchkeep does in Slack, and the scope each needs.
+BOT_SCOPES = (
+    "chat:write",  # incident messages, thread replies, updates
+    "chat:write.public",  # post to public channels without being invited first
+    "channels:read",  # the channel dropdowns (public channels)
+    "groups:read",  # ... and the private channels the bot was invited to
+    "channels:manage",  # runbooks: create and archive incident channels
+    "groups:write",  # ... private ones too
+    "channels:join",  # join a public channel before posting into it
+    "im:write",  # direct messages to the person paged
+    "users:read",  # who clicked: names for the timeline
+    "users:read.email",  # map Slack users to Watchkeep users by email
+    "commands",  # slash commands and the create-incident shortcut
+)
+
+
+def manifest(settings: Settings) -> dict[str, Any]:
+    url = settings.public_url
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": "Watchkeep",
+            "description": "Incident response for SRE teams who live in Slack.",
+            "background_color": "#16202e",
+        },
+        "features": {
+            "bot_user": {"display_name": "Watchkeep", "always_online": True},
+            "shortcuts": [
+                {
+                    "name": "Create incident",
+                    "type": "global",
+                    "callback_id": "create_incident",
+                    "description": "Open an incident on a service",
+                }
+            ],
+            "slash_commands": [
+                {
+                    "command": "/watchkeep",
+                    "url": url("/api/slack/commands"),
+                    "description": "List, acknowledge and resolve incidents",
+                    "usage_hint": "incidents | ack <number> | resolve <number>",
+                    "should_escape": False,
+                }
+            ],
+        },
+        "oauth_config": {
+            "redirect_urls": [url(OAUTH_CALLBACK_PATH)],
+            "scopes": {"bot": list(BOT_SCOPES)},
+        },
+        "settings": {
+            "interactivity": {"is_enabled": True, "request_url": url("/api/slack/actions")},
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": False,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def manifest_json(settings: Settings) -> str:
+    return json.dumps(manifest(settings), indent=2, ensure_ascii=False)
