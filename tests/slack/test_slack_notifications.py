@@ -222,3 +222,19 @@ def test_a_missed_sla_replies_in_the_thread_once(
     ]
     assert len(breaches) == 1
     assert "acknowledge" in breaches[0].lower()
+
+
+def test_a_services_channel_applies_in_the_primary_workspace_only(
+    admin_api: Api, connected: Workspace, slack: SlackState, deliver: Delivery, runtime
+) -> None:
+    other = slack.create_workspace("Globex")
+    slack.add_channel(other, "alerts")
+    with runtime.db.write() as session:
+        workspace = runtime.slack.connect(session, other.token, runtime.clock.now())
+        workspace.default_channel = "#alerts"
+    service = admin_api.post("/api/v1/services", {"name": "pay", "slack_channel": "#payments"})
+    trigger(admin_api, service.json()["id"], title="payments down")
+    deliver()
+    assert len(slack.messages_in("#payments", team=connected)) == 1
+    assert len(slack.messages_in("#alerts", team=other)) == 1
+    assert [c for c in slack.calls() if c.error] == []

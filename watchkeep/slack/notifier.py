@@ -37,21 +37,26 @@ def fan_out(session: Session, event: DomainEvent, now: datetime) -> None:
     incident = session.get(Incident, event.incident_id)
     if incident is None:
         return
-    for workspace in settings.list_workspaces(session):
+    for position, workspace in enumerate(settings.list_workspaces(session)):
         if not settings.announces(workspace, incident.urgency):
             continue
         if event.type == EventType.TRIGGERED:
-            _announce(session, workspace, incident, now)
+            _announce(session, workspace, incident, now, primary=position == 0)
         else:
             _follow_up(session, workspace, incident, event, now)
 
 
 def _announce(
-    session: Session, workspace: SlackWorkspace, incident: Incident, now: datetime
+    session: Session,
+    workspace: SlackWorkspace,
+    incident: Incident,
+    now: datetime,
+    *,
+    primary: bool,
 ) -> None:
     if not settings.replies_to(workspace, EventType.TRIGGERED):
         return
-    channel = settings.route(workspace, incident.service, incident.urgency)
+    channel = settings.route(workspace, incident.service, incident.urgency, primary=primary)
     if channel is None:
         workspace.last_error = (
             f"incident #{incident.number} was not announced: no channel for service "

@@ -1,7 +1,8 @@
 """Workspaces and their preferences: credentials (encrypted), channels, toggles, filters.
 
-Routing: a service's own channel wins, then the workspace's channel for the
-incident's urgency, then its default channel. The urgency filter decides
+Routing: a service's own channel wins (in the primary workspace, where it was
+chosen), then the workspace's channel for the incident's urgency, then its
+default channel. The urgency filter decides
 whether an incident is announced at all; event toggles decide which changes
 get a thread reply (the message itself always shows the current state).
 """
@@ -145,10 +146,16 @@ def replies_to(workspace: SlackWorkspace, event_type: str) -> bool:
     return bool(toggle and {**DEFAULT_EVENTS, **workspace.events}.get(toggle))
 
 
-def route(workspace: SlackWorkspace, service: Service, urgency: Urgency) -> str | None:
-    """The channel for a new incident: service → urgency channel → default."""
+def route(
+    workspace: SlackWorkspace, service: Service, urgency: Urgency, *, primary: bool
+) -> str | None:
+    """The channel for a new incident: service → urgency channel → default.
+
+    A service has one channel, chosen in the primary workspace; a channel id means
+    nothing in another workspace, so the others route by urgency and default.
+    """
     return (
-        service.slack_channel
+        (service.slack_channel if primary else None)
         or (workspace.urgency_channels or {}).get(urgency.value)
         or workspace.default_channel
     )
