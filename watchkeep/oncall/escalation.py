@@ -15,8 +15,10 @@ Timing (PagerDuty-like):
 - A step that finds nobody to page (nobody on call, an empty team) still counts
   and still announces itself, saying so; the next step follows after its delay.
 - Each step records a timeline entry and the `incident.escalated` event (see
-  `step_data` for its data). A policy deleted mid-way stops the escalation; a
-  service that gains a policy applies it to incidents triggered from then on.
+  `step_data` for its data). A policy deleted mid-way stops the escalation;
+  an escalation takes the service's policy when it starts (trigger, reopen, or
+  an unsnooze with nothing to resume), so a service's new policy applies to
+  incidents from then on.
 
 Mechanics: the subscriber reacts to incident.triggered / reopened / acknowledged
 / resolved / snoozed / unsnoozed inside the event fan-out transaction, moving
