@@ -46,8 +46,9 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    # The receivers first: a storm's requests then match their route at once.
+    ingest_routes.mount(app, runtime)
     app.include_router(api_v1)
-    ingest_routes.mount(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

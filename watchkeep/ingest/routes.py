@@ -12,18 +12,20 @@ checked by the format's own parser, so a bad body is PagerDuty's 400, not 422.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from watchkeep.ingest import alertmanager, events_v2, intake, webhook
+from watchkeep.ingest.admission import IngestRequest, Reader
 from watchkeep.ingest.alert import AlertEvent
 from watchkeep.ingest.errors import BadEventError, RateLimitedError, UnknownKeyError
 from watchkeep.ingest.models import IntegrationType
+from watchkeep.ingest.writer import IngestWriter
 from watchkeep.runtime import Runtime
 
 router = APIRouter(tags=["ingest"])
@@ -35,7 +37,7 @@ async def enqueue(request: Request) -> JSONResponse:
     try:
         event = events_v2.parse(await request.body())
         await _ingest(
-            request, event.routing_key, IntegrationType.EVENTS_API_V2, 1, lambda _: [event.alert]
+            request, event.routing_key, IntegrationType.EVENTS_API_V2, lambda _: [event.alert]
         )
     except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
         return _refusal(exc, key_field="routing_key")
@@ -48,9 +50,7 @@ async def alertmanager_webhook(key: str, request: Request) -> JSONResponse:
     """Prometheus Alertmanager webhook (version 4): each alert triggers or resolves."""
     try:
         events = alertmanager.parse(await request.body())
-        results = await _ingest(
-            request, key, IntegrationType.ALERTMANAGER, len(events), lambda _: events
-        )
+        results = await _ingest(request, key, IntegrationType.ALERTMANAGER, lambda _: events)
     except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
         return _refusal(exc, key_field="key")
     return _processed(results)
@@ -59,35 +59,23 @@ async def alertmanager_webhook(key: str, request: Request) -> JSONResponse:
 @router.post("/ingest/webhook/{key}", status_code=202)
 async def generic_webhook(key: str, request: Request) -> JSONResponse:
     """Any JSON object, read through the integration's configured field paths."""
-    body = await request.body()
 
     def read(config: dict[str, Any]) -> list[AlertEvent]:
-        return [webhook.parse(body, webhook.WebhookConfig.model_validate(config))]
+        return [webhook.read(document, webhook.WebhookConfig.model_validate(config))]
 
     try:
-        results = await _ingest(request, key, IntegrationType.WEBHOOK, 1, read)
+        document = webhook.load(await request.body())
+        results = await _ingest(request, key, IntegrationType.WEBHOOK, read)
     except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
         return _refusal(exc, key_field="key")
     return _processed(results)
 
 
 async def _ingest(
-    request: Request,
-    key: str,
-    integration_type: IntegrationType,
-    alert_count: int,
-    read: intake.Reader,
+    request: Request, key: str, integration_type: IntegrationType, read: Reader
 ) -> list[intake.Result]:
-    # The database work is blocking: off the event loop, as FastAPI runs sync endpoints.
-    runtime: Runtime = request.app.state.runtime
-    return await run_in_threadpool(
-        intake.ingest,
-        runtime,
-        key=key,
-        integration_type=integration_type,
-        alert_count=alert_count,
-        read=read,
-    )
+    writer: IngestWriter = request.app.state.ingest_writer
+    return await asyncio.wrap_future(writer.submit(IngestRequest(key, integration_type, read)))
 
 
 def _processed(results: list[intake.Result]) -> JSONResponse:
@@ -142,8 +130,9 @@ class _HideKeys(logging.Filter):
 _hide_keys = _HideKeys()
 
 
-def mount(app: FastAPI) -> None:
+def mount(app: FastAPI, runtime: Runtime) -> None:
     """Add the receivers to `app`, with access logs that hide their keys."""
+    app.state.ingest_writer = IngestWriter(runtime)
     app.include_router(router)
     # The same filter object each time: adding it again is a no-op.
     logging.getLogger("uvicorn.access").addFilter(_hide_keys)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,7 +60,9 @@ class OutboxRow(Base):
     created_at: Mapped[datetime]
 
 
-_INSERT = insert(OutboxRow.__table__).returning(OutboxRow.__table__.c.id)
+_outbox = OutboxRow.__table__
+_INSERT = insert(_outbox)
+_INSERT_ANSWERING_ID = _INSERT.returning(_outbox.c.id)
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,35 @@ def enqueue(
     A plain INSERT rather than an ORM object: on the alert path an ORM flush for
     this one row cost more than the rest of the transaction. Answers the row's id.
     """
-    values = {
+    values = _values(kind, payload, ordering_key, now=now, due_at=due_at)
+    row_id = session.connection().execute(_INSERT_ANSWERING_ID, values).scalar_one()
+    session.info[OUTBOX_TOUCHED] = True
+    return row_id
+
+
+def enqueue_many(
+    session: Session,
+    kind: str,
+    payloads: Sequence[tuple[dict[str, Any], str | None]],
+    *,
+    now: datetime,
+) -> None:
+    """`enqueue` for many (payload, ordering key) pairs, due now, in one multi-row INSERT."""
+    if payloads:
+        rows = [_values(kind, payload, key, now=now, due_at=None) for payload, key in payloads]
+        session.connection().execute(_INSERT, rows)
+        session.info[OUTBOX_TOUCHED] = True
+
+
+def _values(
+    kind: str,
+    payload: dict[str, Any],
+    ordering_key: str | None,
+    *,
+    now: datetime,
+    due_at: datetime | None,
+) -> dict[str, Any]:
+    return {
         "kind": kind,
         "payload": payload,
         "ordering_key": ordering_key,
@@ -97,9 +128,6 @@ def enqueue(
         "attempts": 0,
         "created_at": now,
     }
-    row_id = session.connection().execute(_INSERT, values).scalar_one()
-    session.info[OUTBOX_TOUCHED] = True
-    return row_id
 
 
 def claim(
