@@ -23,7 +23,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, tuple_, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -62,8 +62,11 @@ _COUNT_REPEAT = (
     )
     .returning(*_RETURNED)
 )
-_OPEN_KEYS = select(_incidents.c.id, _incidents.c.service_id, _incidents.c.dedup_key).where(
-    tuple_(_incidents.c.service_id, _incidents.c.dedup_key).in_(bindparam("keys", expanding=True)),
+# One service's keys at a time: SQLite seeks the index for `dedup_key IN (…)` under one
+# service_id, where for `(service_id, dedup_key) IN (…)` it scans every open incident.
+_OPEN_KEYS = select(_incidents.c.id, _incidents.c.dedup_key).where(
+    _incidents.c.service_id == bindparam("given_service_id"),
+    _incidents.c.dedup_key.in_(bindparam("given_dedup_keys", expanding=True)),
     _is_open_with_key,
 )
 
@@ -196,12 +199,21 @@ def resolve_alert(
 
 
 def _open_keys(connection: Connection, triggers: Sequence[Trigger]) -> set[tuple[int, str]]:
-    found = connection.execute(_OPEN_KEYS, {"keys": [trigger.key for trigger in triggers]})
-    return {(row.service_id, row.dedup_key) for row in found}
+    by_service: dict[int, list[str]] = {}
+    for trigger in triggers:
+        by_service.setdefault(trigger.service_id, []).append(trigger.dedup_key)
+    return {
+        (service_id, row.dedup_key)
+        for service_id, dedup_keys in by_service.items()
+        for row in connection.execute(
+            _OPEN_KEYS, {"given_service_id": service_id, "given_dedup_keys": dedup_keys}
+        )
+    }
 
 
 def _open_incident_id(session: Session, service_id: int, dedup_key: str) -> int | None:
-    found = session.connection().execute(_OPEN_KEYS, {"keys": [(service_id, dedup_key)]}).first()
+    params = {"given_service_id": service_id, "given_dedup_keys": [dedup_key]}
+    found = session.connection().execute(_OPEN_KEYS, params).first()
     return None if found is None else found.id
 
 

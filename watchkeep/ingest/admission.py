@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from watchkeep.core.actors import Actor
@@ -77,8 +76,8 @@ class IngestRequest:
 class Admitted:
     service_id: int
     actor: Actor
-    alerts: Sequence[AlertEvent]
     urgencies: dict[Severity, Urgency]
+    alerts: Sequence[AlertEvent]
 
 
 def admit(
@@ -90,6 +89,7 @@ def admit(
     by_key_id = {row.key_id: row for row in found}
     window = int(now.timestamp()) // WINDOW_SECONDS
     counts: dict[int, int] = {}
+    senders: dict[int, tuple[Actor, dict[Severity, Urgency]]] = {}
     answers: list[Admitted | Refusal] = []
     for request in requests:
         row = by_key_id.get(keys.key_id(request.key)) if keys.well_formed(request.key) else None
@@ -110,18 +110,15 @@ def admit(
             answers.append(RateLimitedError(retry_after=_retry_after(now, window)))
             continue
         counts[row.id] = used + len(alerts)
-        answers.append(_admitted(row, alerts))
+        if row.id not in senders:
+            actor = Actor(name=f"{row.name} ({row.type.value})", source=Source.API)
+            senders[row.id] = actor, integrations.urgencies(row.severity_urgency or {})
+        answers.append(Admitted(row.service_id, *senders[row.id], alerts))
     for integration_id, count in counts.items():
         session.connection().execute(
             _COUNT, {"integration_id": integration_id, "window": window, "count": count}
         )
     return answers
-
-
-def _admitted(row: Row[Any], alerts: Sequence[AlertEvent]) -> Admitted:
-    actor = Actor(name=f"{row.name} ({row.type.value})", source=Source.API)
-    urgencies = integrations.urgencies(row.severity_urgency or {})
-    return Admitted(row.service_id, actor, alerts, urgencies)
 
 
 def _retry_after(now: datetime, window: int) -> int:

@@ -12,7 +12,6 @@ checked by the format's own parser, so a bad body is PagerDuty's 400, not 422.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
@@ -75,7 +74,7 @@ async def _ingest(
     request: Request, key: str, integration_type: IntegrationType, read: Reader
 ) -> list[intake.Result]:
     writer: IngestWriter = request.app.state.ingest_writer
-    return await asyncio.wrap_future(writer.submit(IngestRequest(key, integration_type, read)))
+    return await writer.apply(IngestRequest(key, integration_type, read))
 
 
 def _processed(results: list[intake.Result]) -> JSONResponse:

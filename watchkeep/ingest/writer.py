@@ -10,16 +10,18 @@ pays one commit and no lock is fought over inside the process.
 Requests stay independent: admission refuses a request without writing, so a
 refusal never touches the rest of its batch. Should the batch fail for another
 reason (a database error), each of its requests is run again alone, so one
-cannot fail the others. The thread ends after `idle_seconds` without work and
-starts again with the next request.
+cannot fail the others. Answers go back to each event loop once per batch.
+The thread ends after `idle_seconds` without work and starts again with the
+next request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
-from concurrent.futures import Future
+from dataclasses import dataclass
 
 from watchkeep.ingest import intake
 from watchkeep.ingest.admission import IngestRequest
@@ -27,7 +29,14 @@ from watchkeep.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-_Job = tuple[IngestRequest, "Future[list[intake.Result]]"]
+Outcome = list[intake.Result] | BaseException
+
+
+@dataclass(frozen=True)
+class _Job:
+    request: IngestRequest
+    loop: asyncio.AbstractEventLoop
+    answer: asyncio.Future[list[intake.Result]]
 
 
 class IngestWriter:
@@ -39,17 +48,18 @@ class IngestWriter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def submit(self, request: IngestRequest) -> Future[list[intake.Result]]:
-        """The request's results, or its refusal (UnknownKeyError, RateLimitedError, …)."""
-        future: Future[list[intake.Result]] = Future()
-        self._queue.put((request, future))
+    async def apply(self, request: IngestRequest) -> list[intake.Result]:
+        """The request's results; raises its refusal (UnknownKeyError, RateLimitedError, …)."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[list[intake.Result]] = loop.create_future()
+        self._queue.put(_Job(request, loop, answer))
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="watchkeep-ingest", daemon=True
                 )
                 self._thread.start()
-        return future
+        return await answer
 
     def _run(self) -> None:
         while True:
@@ -67,21 +77,31 @@ class IngestWriter:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            self._run_batch(batch)
+            answers = self._run_batch(batch)
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job, Outcome]]] = {}
+            for job, outcome in zip(batch, answers, strict=True):
+                by_loop.setdefault(job.loop, []).append((job, outcome))
+            for loop, settled in by_loop.items():
+                try:
+                    loop.call_soon_threadsafe(_settle, settled)
+                except RuntimeError:
+                    log.warning("an event loop closed before its %d answers", len(settled))
 
-    def _run_batch(self, batch: list[_Job]) -> None:
+    def _run_batch(self, batch: list[_Job]) -> list[Outcome]:
         try:
-            outcomes = intake.ingest(self.runtime, [request for request, _ in batch])
+            return list(intake.ingest(self.runtime, [job.request for job in batch]))
         except Exception as exc:
             if len(batch) == 1:
-                batch[0][1].set_exception(exc)
-                return
+                return [exc]
             log.warning("ingest batch of %d failed (%s); running each alone", len(batch), exc)
-            for job in batch:
-                self._run_batch([job])
-            return
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+            return [self._run_batch([job])[0] for job in batch]
+
+
+def _settle(settled: list[tuple[_Job, Outcome]]) -> None:
+    for job, outcome in settled:
+        if job.answer.done():  # the client went away and the request was cancelled
+            continue
+        if isinstance(outcome, BaseException):
+            job.answer.set_exception(outcome)
+        else:
+            job.answer.set_result(outcome)
