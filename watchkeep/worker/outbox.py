@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    bindparam,
     delete,
     exists,
     func,
@@ -63,6 +64,10 @@ class OutboxRow(Base):
 _outbox = OutboxRow.__table__
 _INSERT = insert(_outbox)
 _INSERT_ANSWERING_ID = _INSERT.returning(_outbox.c.id)
+_COMPLETE = delete(_outbox).where(
+    _outbox.c.id.in_(bindparam("ids", expanding=True)),
+    _outbox.c.locked_by.in_(bindparam("leases", expanding=True)),
+)
 
 
 @dataclass(frozen=True)
@@ -170,10 +175,17 @@ def claim(
 
 def complete(session: Session, job: Job) -> bool:
     """Delete a finished row; False if its lease was lost to another worker."""
-    result = session.execute(
-        delete(OutboxRow).where(OutboxRow.id == job.id, OutboxRow.locked_by == job.lease)
-    )
-    return result.rowcount == 1
+    return complete_all(session, [job])
+
+
+def complete_all(session: Session, jobs: Sequence[Job]) -> bool:
+    """Delete finished rows in one statement; False if any lease was lost to another worker.
+
+    Each lease is unique to its row, so matching ids and leases as two lists is
+    matching them in pairs.
+    """
+    params = {"ids": [job.id for job in jobs], "leases": [job.lease for job in jobs]}
+    return session.connection().execute(_COMPLETE, params).rowcount == len(jobs)
 
 
 def retry(session: Session, job: Job, *, due_at: datetime, error: str) -> None:
