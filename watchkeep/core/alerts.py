@@ -11,8 +11,9 @@ the key; with none open, or the action no longer allowed, they do nothing, as
 PagerDuty does.
 
 Triggers run for every alert of a storm, so they write with prebuilt plain
-statements (no ORM unit of work), and a batch of them costs a fixed number of
-statements for the incidents it makes, plus one UPDATE per key it counts on.
+statements (`alert_sql`; no ORM unit of work), and a batch of them costs a fixed
+number of statements for the incidents it makes, plus one UPDATE per service
+(and count) for those it counts on.
 """
 
 from __future__ import annotations
@@ -20,84 +21,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
+from watchkeep.core import alert_sql as sql
 from watchkeep.core import events, transitions
 from watchkeep.core.actors import Actor
 from watchkeep.core.errors import InvalidTransitionError
 from watchkeep.core.events import Entry, EventType
-from watchkeep.core.incidents import INCIDENT_NUMBER
-from watchkeep.core.models import OPEN_DEDUP_KEY, Counter, Incident, IncidentStatus, Urgency
+from watchkeep.core.models import Incident, IncidentStatus, Urgency
 
 # Repeat counts at which the timeline notes a storm: a handful of entries, however long it lasts.
 STORM_MARKS = tuple(10**n for n in range(1, 19))
 MAX_TITLE = 1024
-
-_incidents = Incident.__table__
-_counters = Counter.__table__
-# The partial unique index's own predicate, as a literal: the planners of both databases
-# use a partial index only for a query whose WHERE visibly implies it.
-_is_open_with_key = text(OPEN_DEDUP_KEY)
-_RETURNED = [
-    _incidents.c[name] for name in ("id", "number", "alert_count", "service_id", "dedup_key")
-]
-
-# Statements are built once: building one costs more than running it on SQLite.
-_COUNT_REPEAT = (
-    update(_incidents)
-    .where(
-        _incidents.c.service_id == bindparam("given_service_id"),
-        _incidents.c.dedup_key == bindparam("given_dedup_key"),
-        _is_open_with_key,
-    )
-    .values(
-        alert_count=_incidents.c.alert_count + bindparam("count"), last_alert_at=bindparam("now")
-    )
-    .returning(*_RETURNED)
-)
-# One service's keys at a time: SQLite seeks the index for `dedup_key IN (…)` under one
-# service_id, where for `(service_id, dedup_key) IN (…)` it scans every open incident.
-_OPEN_KEYS = select(_incidents.c.id, _incidents.c.dedup_key).where(
-    _incidents.c.service_id == bindparam("given_service_id"),
-    _incidents.c.dedup_key.in_(bindparam("given_dedup_keys", expanding=True)),
-    _is_open_with_key,
-)
-
-
-def _counter_step(step: Any) -> ReturningUpdate[tuple[int]]:
-    return (
-        update(_counters)
-        .where(_counters.c.name == INCIDENT_NUMBER)
-        .values(value=_counters.c.value + step)
-        .returning(_counters.c.value)
-    )
-
-
-# A no-op UPDATE: it locks the counter row, which every transaction making incidents takes.
-_LOCK_NUMBERS = _counter_step(0)
-_TAKE_NUMBERS = _counter_step(bindparam("taken"))
-
-
-def _insert_or_count(dialect: ModuleType) -> ReturningInsert[Any]:
-    insert = dialect.insert(_incidents)
-    return insert.on_conflict_do_update(
-        index_elements=[_incidents.c.service_id, _incidents.c.dedup_key],
-        index_where=_is_open_with_key,
-        set_={
-            "alert_count": _incidents.c.alert_count + insert.excluded.alert_count,
-            "last_alert_at": insert.excluded.last_alert_at,
-        },
-    ).returning(*_RETURNED)
-
-
-_INSERT_OR_COUNT = {"postgresql": _insert_or_count(postgresql), "sqlite": _insert_or_count(sqlite)}
 
 
 class ResolvedMeanwhileError(Exception):
@@ -148,7 +86,7 @@ def trigger_alerts(
     # Lock order: the counter (taken by every transaction that makes incidents, and
     # held until it commits) before any incident row, so that no two transactions
     # wait for each other.
-    last = connection.scalar(_LOCK_NUMBERS) if missing else None
+    last = connection.scalar(sql.LOCK_NUMBERS) if missing else None
     if missing and last is None:
         raise RuntimeError("incident counter missing: run `watchkeep migrate`")
     outcomes = _count_repeats(session, [t for t in triggers if t.key in open_keys], now)
@@ -206,32 +144,36 @@ def _open_keys(connection: Connection, triggers: Sequence[Trigger]) -> set[tuple
         (service_id, row.dedup_key)
         for service_id, dedup_keys in by_service.items()
         for row in connection.execute(
-            _OPEN_KEYS, {"given_service_id": service_id, "given_dedup_keys": dedup_keys}
+            sql.OPEN_KEYS, {"given_service_id": service_id, "given_dedup_keys": dedup_keys}
         )
     }
 
 
 def _open_incident_id(session: Session, service_id: int, dedup_key: str) -> int | None:
     params = {"given_service_id": service_id, "given_dedup_keys": [dedup_key]}
-    found = session.connection().execute(_OPEN_KEYS, params).first()
+    found = session.connection().execute(sql.OPEN_KEYS, params).first()
     return None if found is None else found.id
 
 
 def _count_repeats(
     session: Session, triggers: Sequence[Trigger], now: datetime
 ) -> dict[tuple[int, str], AlertOutcome]:
-    outcomes = {}
+    """Count the triggers on their open incidents: one UPDATE per service and count."""
+    groups: dict[tuple[int, int], dict[str, Trigger]] = {}
     for trigger in triggers:
+        groups.setdefault((trigger.service_id, trigger.count), {})[trigger.dedup_key] = trigger
+    outcomes = {}
+    for (service_id, count), by_key in groups.items():
         params = {
-            "given_service_id": trigger.service_id,
-            "given_dedup_key": trigger.dedup_key,
-            "count": trigger.count,
+            "given_service_id": service_id,
+            "given_dedup_keys": sorted(by_key),
+            "count": count,
             "now": now,
         }
-        row = session.connection().execute(_COUNT_REPEAT, params).first()
-        if row is not None:
+        for row in session.connection().execute(sql.COUNT_REPEATS, params).all():
+            trigger = by_key[row.dedup_key]
             outcome = AlertOutcome(row.id, row.number, created=False, alert_count=row.alert_count)
-            _note_storm(session, outcome, trigger.count, trigger.actor, now)
+            _note_storm(session, outcome, count, trigger.actor, now)
             outcomes[trigger.key] = outcome
     return outcomes
 
@@ -243,8 +185,8 @@ def _create(
         return {}
     connection = session.connection()
     rows = [_row(trigger, last_number + n, now) for n, trigger in enumerate(triggers, start=1)]
-    made = connection.execute(_INSERT_OR_COUNT[connection.dialect.name], rows).all()
-    connection.execute(_TAKE_NUMBERS, {"taken": len(triggers)})
+    made = connection.execute(sql.INSERT_OR_COUNT[connection.dialect.name], rows).all()
+    connection.execute(sql.TAKE_NUMBERS, {"taken": len(triggers)})
     by_key = {(row.service_id, row.dedup_key): row for row in made}
     outcomes, announced = {}, []
     for trigger in triggers:
