@@ -50,9 +50,10 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.principals = PrincipalCache()
     install_error_handlers(app)
+    # The receivers first: a storm's requests then match their route at once.
+    ingest_routes.mount(app, runtime)
     app.include_router(api_v1)
     app.include_router(slack_routes(runtime))
-    ingest_routes.mount(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -147,3 +147,16 @@ def test_access_logs_keep_the_secret_part_of_a_key_out(client: TestClient) -> No
     assert record.getMessage() == (
         '127.0.0.1:5000 - "POST /ingest/alertmanager/0123456789ab… HTTP/1.1" 202'
     )
+
+
+def test_the_receivers_are_in_the_openapi_document(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/v2/enqueue", "/ingest/alertmanager/{key}", "/ingest/webhook/{key}"):
+        assert set(paths[path]["post"]["responses"]) == {"202", "400", "404", "429"}, path
+
+
+def test_an_oversized_alert_is_413(admin_api: Api, service_id: int) -> None:
+    integration = add_integration(admin_api, service_id, "alertmanager")
+    huge = {"version": "4", "alerts": [], "padding": "x" * (2 * 1024 * 1024)}
+    assert admin_api.client.post(receiver(integration), json=huge).status_code == 413
+    assert incidents(admin_api) == []

@@ -10,89 +10,55 @@ Acknowledge and resolve act through the state machine on the open incident with
 the key; with none open, or the action no longer allowed, they do nothing, as
 PagerDuty does.
 
-The trigger path writes with plain statements (no ORM unit of work): it runs for
-every alert of a storm and must stay a few statements in one short transaction.
+Triggers run for every alert of a storm, so they write with prebuilt plain
+statements (`alert_sql`; no ORM unit of work), and a batch of them costs a fixed
+number of statements for the incidents it makes, plus one UPDATE per service
+(and count) for those it counts on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
+from watchkeep.core import alert_sql as sql
 from watchkeep.core import events, transitions
 from watchkeep.core.actors import Actor
 from watchkeep.core.errors import InvalidTransitionError
-from watchkeep.core.events import EventType
-from watchkeep.core.incidents import INCIDENT_NUMBER
-from watchkeep.core.models import (
-    OPEN_DEDUP_KEY,
-    Counter,
-    Incident,
-    IncidentStatus,
-    Urgency,
-)
+from watchkeep.core.events import Entry, EventType
+from watchkeep.core.models import Incident, IncidentStatus, Urgency
 
 # Repeat counts at which the timeline notes a storm: a handful of entries, however long it lasts.
-STORM_MARKS = frozenset(10**n for n in range(1, 19))
+STORM_MARKS = tuple(10**n for n in range(1, 19))
 MAX_TITLE = 1024
 
-_incidents = Incident.__table__
-_counters = Counter.__table__
-# The partial unique index's own predicate, as a literal: the planners of both databases
-# use a partial index only for a query whose WHERE visibly implies it.
-_is_open_with_key = text(OPEN_DEDUP_KEY)
-_RETURNED = (_incidents.c.id, _incidents.c.number, _incidents.c.alert_count)
 
-# Statements are built once: building one costs more than running it on SQLite.
-_OPEN_WITH_GIVEN_KEY = (
-    _incidents.c.service_id == bindparam("given_service_id"),
-    _incidents.c.dedup_key == bindparam("given_dedup_key"),
-    _is_open_with_key,
-)
-_COUNT_REPEAT = (
-    update(_incidents)
-    .where(*_OPEN_WITH_GIVEN_KEY)
-    .values(alert_count=_incidents.c.alert_count + 1, last_alert_at=bindparam("now"))
-    .returning(*_RETURNED)
-)
-_OPEN_INCIDENT_ID = select(_incidents.c.id).where(*_OPEN_WITH_GIVEN_KEY)
+class ResolvedMeanwhileError(Exception):
+    """An incident to count on was resolved since the transaction looked, and making its
+    successor now could deadlock: roll the transaction back and run it again."""
 
 
-def _counter_step(step: int) -> ReturningUpdate[tuple[int]]:
-    return (
-        update(_counters)
-        .where(_counters.c.name == INCIDENT_NUMBER)
-        .values(value=_counters.c.value + step)
-        .returning(_counters.c.value)
-    )
+@dataclass(frozen=True)
+class Trigger:
+    """`count` identical triggers of one key (a batch folds a storm's together)."""
 
+    service_id: int
+    dedup_key: str
+    title: str
+    urgency: Urgency
+    actor: Actor
+    description: str = ""
+    details: dict[str, Any] | None = None
+    count: int = 1
 
-_TAKE_NUMBER = _counter_step(+1)
-_GIVE_NUMBER_BACK = _counter_step(-1)
-
-
-def _insert_or_count(dialect: ModuleType) -> ReturningInsert[tuple[int, int, int]]:
-    # Another transaction may have made the incident since our UPDATE looked (PostgreSQL
-    # runs them side by side): the unique index then turns the INSERT into the same count.
-    insert = dialect.insert(_incidents)
-    return insert.on_conflict_do_update(
-        index_elements=[_incidents.c.service_id, _incidents.c.dedup_key],
-        index_where=_is_open_with_key,
-        set_={
-            "alert_count": _incidents.c.alert_count + 1,
-            "last_alert_at": insert.excluded.last_alert_at,
-        },
-    ).returning(*_RETURNED)
-
-
-_INSERT_OR_COUNT = {"postgresql": _insert_or_count(postgresql), "sqlite": _insert_or_count(sqlite)}
+    @property
+    def key(self) -> tuple[int, str]:
+        return self.service_id, self.dedup_key
 
 
 @dataclass(frozen=True)
@@ -103,76 +69,44 @@ class AlertOutcome:
     alert_count: int
 
 
-def record_repeat(
-    session: Session, *, service_id: int, dedup_key: str, actor: Actor, now: datetime
-) -> AlertOutcome | None:
-    """Count one more alert on the open incident with this key; None when there is none."""
-    row = (
-        session.connection().execute(_COUNT_REPEAT, _given(service_id, dedup_key, now=now)).first()
-    )
-    if row is None:
-        return None
-    outcome = AlertOutcome(row.id, row.number, created=False, alert_count=row.alert_count)
-    _note_storm(session, outcome, actor, now)
-    return outcome
+def trigger_alerts(
+    session: Session, triggers: Sequence[Trigger], *, now: datetime
+) -> list[AlertOutcome]:
+    """Count each trigger on the open incident with its key, or make the incident.
 
-
-def trigger_alert(
-    session: Session,
-    *,
-    service_id: int,
-    dedup_key: str,
-    title: str,
-    urgency: Urgency,
-    actor: Actor,
-    now: datetime,
-    description: str = "",
-    details: dict[str, Any] | None = None,
-) -> AlertOutcome:
-    """Count a repeat on the open incident with this key, or trigger a new one.
-
-    The service must exist (callers resolve it from an integration). `title`,
-    `urgency`, `description` and `details` are the new incident's; a repeat keeps
-    the first alert's.
+    Keys must be distinct. A new incident takes the trigger's title, urgency,
+    description and details, and starts with `count` alerts; a repeat keeps the
+    first alert's. Services must exist (callers know them from an integration).
     """
-    repeat = record_repeat(
-        session, service_id=service_id, dedup_key=dedup_key, actor=actor, now=now
-    )
-    if repeat is not None:
-        return repeat
+    if not triggers:
+        return []
     connection = session.connection()
-    number = connection.scalar(_TAKE_NUMBER)
-    if number is None:
+    open_keys = _open_keys(connection, triggers)
+    missing = [trigger for trigger in triggers if trigger.key not in open_keys]
+    # Lock order: the counter (taken by every transaction that makes incidents, and
+    # held until it commits) before any incident row, so that no two transactions
+    # wait for each other.
+    last = connection.scalar(sql.LOCK_NUMBERS) if missing else None
+    if missing and last is None:
         raise RuntimeError("incident counter missing: run `watchkeep migrate`")
-    values = {
-        "number": number,
-        "title": _title(title),
-        "description": description,
-        "service_id": service_id,
-        "urgency": urgency,
-        "status": IncidentStatus.TRIGGERED,
-        "dedup_key": dedup_key,
-        "source": actor.source,
-        "created_at": now,
-        "updated_at": now,
-        "created_by_user_id": actor.user_id,
-        "created_by_name": actor.name,
-        "alert_count": 1,
-        "last_alert_at": now,
-        "details": details,
-    }
-    row = connection.execute(_INSERT_OR_COUNT[connection.dialect.name], values).one()
-    if row.alert_count > 1:
-        # We lost that race: give our number back. Our UPDATE still locks the counter,
-        # so nobody took a later one and numbers stay gapless.
-        connection.execute(_GIVE_NUMBER_BACK)
-        outcome = AlertOutcome(row.id, row.number, created=False, alert_count=row.alert_count)
-        _note_storm(session, outcome, actor, now)
-        return outcome
-    events.record_by_id(
-        session, row.id, EventType.TRIGGERED, f"Triggered by {actor.name}", actor, now=now
-    )
-    return AlertOutcome(row.id, row.number, created=True, alert_count=1)
+    outcomes = _count_repeats(session, [t for t in triggers if t.key in open_keys], now)
+    # Resolved between our look and our UPDATE (which on PostgreSQL now locks it).
+    raced = [t for t in triggers if t.key in open_keys and t.key not in outcomes]
+    if raced and last is None:
+        raise ResolvedMeanwhileError()
+    if last is not None:
+        # Holding the counter, no other transaction can be making one of these: look
+        # again for those made since the first look, and make the rest.
+        missing += raced
+        made_since = _open_keys(connection, missing)
+        outcomes |= _count_repeats(session, [t for t in missing if t.key in made_since], now)
+        outcomes |= _create(session, [t for t in missing if t.key not in outcomes], last, now)
+    return [outcomes[trigger.key] for trigger in triggers]
+
+
+def trigger_alert(session: Session, trigger: Trigger, *, now: datetime) -> AlertOutcome:
+    [outcome] = trigger_alerts(session, [trigger], now=now)
+    return outcome
 
 
 def acknowledge_alert(
@@ -202,28 +136,111 @@ def resolve_alert(
         return None
 
 
+def _open_keys(connection: Connection, triggers: Sequence[Trigger]) -> set[tuple[int, str]]:
+    by_service: dict[int, list[str]] = {}
+    for trigger in triggers:
+        by_service.setdefault(trigger.service_id, []).append(trigger.dedup_key)
+    return {
+        (service_id, row.dedup_key)
+        for service_id, dedup_keys in by_service.items()
+        for row in connection.execute(
+            sql.OPEN_KEYS, {"given_service_id": service_id, "given_dedup_keys": dedup_keys}
+        )
+    }
+
+
 def _open_incident_id(session: Session, service_id: int, dedup_key: str) -> int | None:
-    return session.connection().scalar(_OPEN_INCIDENT_ID, _given(service_id, dedup_key))
+    params = {"given_service_id": service_id, "given_dedup_keys": [dedup_key]}
+    found = session.connection().execute(sql.OPEN_KEYS, params).first()
+    return None if found is None else found.id
 
 
-def _note_storm(session: Session, outcome: AlertOutcome, actor: Actor, now: datetime) -> None:
-    if outcome.alert_count not in STORM_MARKS:
-        return
-    events.record_by_id(
-        session,
-        outcome.incident_id,
-        "alerts_repeated",
-        f"{outcome.alert_count:,} alerts so far from {actor.name}; repeats are counted, "
-        "not announced",
-        actor,
-        now=now,
-        data={"alert_count": outcome.alert_count},
-        announce=False,
-    )
+def _count_repeats(
+    session: Session, triggers: Sequence[Trigger], now: datetime
+) -> dict[tuple[int, str], AlertOutcome]:
+    """Count the triggers on their open incidents: one UPDATE per service and count."""
+    groups: dict[tuple[int, int], dict[str, Trigger]] = {}
+    for trigger in triggers:
+        groups.setdefault((trigger.service_id, trigger.count), {})[trigger.dedup_key] = trigger
+    outcomes = {}
+    for (service_id, count), by_key in groups.items():
+        params = {
+            "given_service_id": service_id,
+            "given_dedup_keys": sorted(by_key),
+            "count": count,
+            "now": now,
+        }
+        for row in session.connection().execute(sql.COUNT_REPEATS, params).all():
+            trigger = by_key[row.dedup_key]
+            outcome = AlertOutcome(row.id, row.number, created=False, alert_count=row.alert_count)
+            _note_storm(session, outcome, count, trigger.actor, now)
+            outcomes[trigger.key] = outcome
+    return outcomes
 
 
-def _given(service_id: int, dedup_key: str, **more: Any) -> dict[str, Any]:
-    return {"given_service_id": service_id, "given_dedup_key": dedup_key, **more}
+def _create(
+    session: Session, triggers: Sequence[Trigger], last_number: int, now: datetime
+) -> dict[tuple[int, str], AlertOutcome]:
+    if not triggers:
+        return {}
+    connection = session.connection()
+    rows = [_row(trigger, last_number + n, now) for n, trigger in enumerate(triggers, start=1)]
+    made = connection.execute(sql.INSERT_OR_COUNT[connection.dialect.name], rows).all()
+    connection.execute(sql.TAKE_NUMBERS, {"taken": len(triggers)})
+    by_key = {(row.service_id, row.dedup_key): row for row in made}
+    outcomes, announced = {}, []
+    for trigger in triggers:
+        row = by_key[trigger.key]
+        # More alerts than ours: the unique index met an open incident we did not see,
+        # and counted ours on it (its number stays unused). Our look under the counter's
+        # lock rules this out unless something makes incidents without taking it.
+        created = row.alert_count == trigger.count
+        outcome = AlertOutcome(row.id, row.number, created=created, alert_count=row.alert_count)
+        outcomes[trigger.key] = outcome
+        if created:
+            message = f"Triggered by {trigger.actor.name}"
+            announced.append(Entry(row.id, EventType.TRIGGERED, message, trigger.actor))
+        _note_storm(session, outcome, trigger.count - created, trigger.actor, now)
+    events.record_entries(session, announced, now=now)
+    return outcomes
+
+
+def _row(trigger: Trigger, number: int, now: datetime) -> dict[str, Any]:
+    return {
+        "number": number,
+        "title": _title(trigger.title),
+        "description": trigger.description,
+        "service_id": trigger.service_id,
+        "urgency": trigger.urgency,
+        "status": IncidentStatus.TRIGGERED,
+        "dedup_key": trigger.dedup_key,
+        "source": trigger.actor.source,
+        "created_at": now,
+        "updated_at": now,
+        "created_by_user_id": trigger.actor.user_id,
+        "created_by_name": trigger.actor.name,
+        "alert_count": trigger.count,
+        "last_alert_at": now,
+        "details": trigger.details,
+    }
+
+
+def _note_storm(
+    session: Session, outcome: AlertOutcome, repeats: int, actor: Actor, now: datetime
+) -> None:
+    """Note each storm mark the last `repeats` repeats passed (one, at most, in practice)."""
+    notes = [
+        Entry(
+            outcome.incident_id,
+            "alerts_repeated",
+            f"{mark:,} alerts so far from {actor.name}; repeats are counted, not announced",
+            actor,
+            {"alert_count": mark},
+        )
+        for mark in STORM_MARKS
+        if outcome.alert_count - repeats < mark <= outcome.alert_count
+    ]
+    events.record_entries(session, notes, now=now, announce=False)
 
 
 def _title(title: str) -> str:

@@ -7,6 +7,7 @@ that made the change; subscribers such as Slack react to them in the worker.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,8 @@ from watchkeep.core.models import Incident, TimelineEvent
 from watchkeep.worker import outbox
 
 EVENT_JOB = "event"
-_INSERT_TIMELINE = insert(TimelineEvent.__table__).returning(TimelineEvent.__table__.c.id)
+_timeline = TimelineEvent.__table__
+_INSERT_TIMELINE = insert(_timeline).returning(_timeline.c.id, _timeline.c.incident_id)
 
 
 class EventType(enum.StrEnum):
@@ -79,37 +81,62 @@ def record(
     return entry
 
 
-def record_by_id(
-    session: Session,
-    incident_id: int,
-    event_type: EventType | str,
-    message: str,
-    actor: Actor,
-    *,
-    now: datetime,
-    data: dict[str, Any] | None = None,
-    announce: bool = True,
-) -> int:
-    """`record` for a caller that holds the incident's id only (the alert path, which
-    writes with plain statements): one INSERT, no ORM flush. Answers the entry's id."""
-    values = {
-        "incident_id": incident_id,
-        "type": _timeline_type(event_type),
-        "message": message,
-        "actor_user_id": actor.user_id,
-        "actor_name": actor.name,
-        "source": actor.source,
-        "data": data or {},
-        "created_at": now,
-    }
-    entry_id = session.connection().execute(_INSERT_TIMELINE, values).scalar_one()
-    if announce:
-        _announce(session, incident_id, entry_id, event_type, now)
-    return entry_id
+@dataclass(frozen=True)
+class Entry:
+    """A timeline entry to write for an incident known by its id."""
+
+    incident_id: int
+    event_type: EventType | str
+    message: str
+    actor: Actor
+    data: dict[str, Any] | None = None
+
+
+def record_entries(
+    session: Session, entries: Sequence[Entry], *, now: datetime, announce: bool = True
+) -> None:
+    """`record` for callers that hold incident ids, not objects (the alert path): any
+    number of entries, and their domain events, in two multi-row INSERTs, no ORM flush."""
+    if not entries:
+        return
+    rows = [
+        {
+            "incident_id": entry.incident_id,
+            "type": _timeline_type(entry.event_type),
+            "message": entry.message,
+            "actor_user_id": entry.actor.user_id,
+            "actor_name": entry.actor.name,
+            "source": entry.actor.source,
+            "data": entry.data or {},
+            "created_at": now,
+        }
+        for entry in entries
+    ]
+    written = session.connection().execute(_INSERT_TIMELINE, rows).all()
+    if not announce:
+        return
+    # RETURNING rows may come back in any order; each incident has one entry here.
+    entry_ids = {row.incident_id: row.id for row in written}
+    outbox.enqueue_many(
+        session,
+        EVENT_JOB,
+        [
+            (
+                _payload(entry.event_type, entry.incident_id, entry_ids[entry.incident_id]),
+                f"incident:{entry.incident_id}",
+            )
+            for entry in entries
+        ],
+        now=now,
+    )
 
 
 def _timeline_type(event_type: EventType | str) -> str:
     return str(event_type).removeprefix("incident.")
+
+
+def _payload(event_type: EventType | str, incident_id: int, entry_id: int) -> dict[str, Any]:
+    return {"type": str(event_type), "incident_id": incident_id, "timeline_event_id": entry_id}
 
 
 def _announce(
@@ -118,7 +145,7 @@ def _announce(
     outbox.enqueue(
         session,
         EVENT_JOB,
-        {"type": str(event_type), "incident_id": incident_id, "timeline_event_id": entry_id},
+        _payload(event_type, incident_id, entry_id),
         now=now,
         ordering_key=ordering_key(incident_id),
     )

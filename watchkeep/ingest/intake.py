@@ -1,76 +1,35 @@
-"""One ingest request, in one short write transaction: admit the key, apply its alerts.
+"""Applying ingest requests: a batch of them in one short write transaction.
 
-Admission is a single UPDATE … RETURNING on the integration's row: it finds the
-row by the key's public part, counts the request's alerts in the row's
-one-minute window (so every web process shares the limit), and answers what
-the alerts need; the key's digest is then compared in constant time. A refused
-request (unknown key, over the limit, a body the integration cannot read) rolls
-back whole, so it leaves nothing behind, not even its count.
-
-A repeat of an open incident then costs one more UPDATE: two statements and a
-commit, no ORM unit of work, no outbox row.
+The `IngestWriter` hands over the requests waiting; `admission` decides, without
+writing, which may apply their alerts; then the admitted alerts go through
+`watchkeep.core.alerts` with each key's triggers folded into one, so that a
+storm of one key costs one UPDATE per batch, and a batch's new incidents a few
+multi-row statements. A refused request writes nothing, so the others commit
+without it: each request is applied whole or not at all. Should an incident be
+resolved under the batch, the batch runs again.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import bindparam, case, select, text, update
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from watchkeep.core import alerts
-from watchkeep.core.actors import Actor
-from watchkeep.core.models import Source, Urgency
-from watchkeep.ingest import integrations, keys
-from watchkeep.ingest.alert import AlertAction, AlertEvent, Severity
-from watchkeep.ingest.errors import RateLimitedError, UnknownKeyError
-from watchkeep.ingest.models import Integration, IntegrationType, ServiceAlertSettings
+from watchkeep.ingest.admission import Admitted, IngestRequest, Refusal, admit
+from watchkeep.ingest.alert import AlertAction, AlertEvent
 from watchkeep.runtime import Runtime
 
-WINDOW_SECONDS = 60
-_integrations = Integration.__table__
-# Built once: building a statement costs more than running it on SQLite.
-_ADMIT = (
-    update(_integrations)
-    .where(
-        _integrations.c.key_id == bindparam("given_key_id"),
-        _integrations.c.type == bindparam("integration_type"),
-    )
-    .values(
-        rate_window=bindparam("window"),
-        rate_count=case(
-            (_integrations.c.rate_window == bindparam("window"), _integrations.c.rate_count),
-            else_=0,
-        )
-        + bindparam("alert_count"),
-    )
-    .returning(
-        _integrations.c.key_hash,
-        _integrations.c.service_id,
-        _integrations.c.name,
-        _integrations.c.config,
-        _integrations.c.rate_limit_per_minute,
-        _integrations.c.rate_count,
-        # Needed only when an incident is made, but cheaper here than in a query of its own.
-        select(ServiceAlertSettings.severity_urgency)
-        .where(ServiceAlertSettings.service_id == _integrations.c.service_id)
-        .scalar_subquery()
-        .label("severity_urgency"),
-    )
-)
-
-# A request that only counted repeats need not wait for PostgreSQL to flush its commit:
+# A batch that only counted repeats need not wait for PostgreSQL to flush its commit:
 # a crash within the WAL writer's delay (~0.6 s at most) may lose some counts, never an
-# incident or a notification. Waiting instead would hold the incident's and integration's
-# row locks through every flush and cap a storm at the disk's flush rate.
+# incident or a notification. Waiting instead would hold the rows it counted on through
+# every flush, and cap a storm at the disk's flush rate.
 _COMMIT_WITHOUT_WAITING = text("SET LOCAL synchronous_commit TO OFF")
-
-# Reads the request's alerts once the integration (and so its config) is known.
-Reader = Callable[[dict[str, Any]], Sequence[AlertEvent]]
+# A batch meets an incident resolved under it rarely, and twice in a row hardly ever.
+_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -81,86 +40,96 @@ class Result:
     incident_number: int | None
 
 
-@dataclass(frozen=True)
-class _Admitted:
-    service_id: int
-    actor: Actor
-    config: dict[str, Any]
-    urgencies: dict[Severity, Urgency]
+def ingest(runtime: Runtime, requests: Sequence[IngestRequest]) -> list[list[Result] | Refusal]:
+    """Each request's results, or why it was refused, from one transaction."""
+    attempts = _ATTEMPTS
+    while True:
+        try:
+            return _ingest_once(runtime, requests)
+        except alerts.ResolvedMeanwhileError:
+            attempts -= 1
+            if not attempts:
+                raise
 
 
-def ingest(
-    runtime: Runtime,
-    *,
-    key: str,
-    integration_type: IntegrationType,
-    alert_count: int,
-    read: Reader,
-) -> list[Result]:
-    """Apply a request's alerts, all or none. `alert_count` is what the rate limit counts."""
-    if not keys.well_formed(key):
-        raise UnknownKeyError()
+def _ingest_once(
+    runtime: Runtime, requests: Sequence[IngestRequest]
+) -> list[list[Result] | Refusal]:
     now = runtime.clock.now()
     with runtime.db.write() as session:
-        admitted = _admit(
-            session,
-            key,
-            integration_type,
-            alert_count,
-            now,
-            runtime.settings.ingest_rate_per_minute,
+        answers = admit(
+            session, requests, now=now, default_rate=runtime.settings.ingest_rate_per_minute
         )
-        results = [_apply(session, admitted, alert, now) for alert in read(admitted.config)]
-        if not runtime.db.is_sqlite and all(r.outcome == "repeated" for r in results):
+        admitted = [answer for answer in answers if isinstance(answer, Admitted)]
+        applied = iter(_apply_batch(session, admitted, now))
+        outcomes = [next(applied) if isinstance(a, Admitted) else a for a in answers]
+        if not runtime.db.is_sqlite and all(
+            result.outcome == "repeated"
+            for outcome in outcomes
+            if isinstance(outcome, list)
+            for result in outcome
+        ):
             session.execute(_COMMIT_WITHOUT_WAITING)
-        return results
+    return outcomes
 
 
-def _admit(
-    session: Session,
-    key: str,
-    integration_type: IntegrationType,
-    alert_count: int,
-    now: datetime,
-    default_rate: int,
-) -> _Admitted:
-    window = int(now.timestamp()) // WINDOW_SECONDS
-    params = {
-        "given_key_id": keys.key_id(key),
-        "integration_type": integration_type,
-        "window": window,
-        "alert_count": alert_count,
+def _apply_batch(session: Session, batch: list[Admitted], now: datetime) -> list[list[Result]]:
+    """Apply the batch's alerts, each key's triggers folded into one `Trigger`.
+
+    A storm's triggers of one key then cost one UPDATE, and the batch's new
+    incidents a few multi-row statements. Folding moves a trigger only ahead
+    of other keys' alerts, which it does not affect; a key that the batch also
+    acknowledges or resolves keeps its alerts' order and is applied one by one.
+    """
+    alerts_in_order = [
+        (index, position, admitted, alert)
+        for index, admitted in enumerate(batch)
+        for position, alert in enumerate(admitted.alerts)
+    ]
+    ordered = {
+        (admitted.service_id, alert.dedup_key)
+        for _, _, admitted, alert in alerts_in_order
+        if alert.action is not AlertAction.TRIGGER
     }
-    row = session.connection().execute(_ADMIT, params).first()
-    if row is None or not keys.matches(key, row.key_hash):
-        raise UnknownKeyError()
-    if row.rate_count > (row.rate_limit_per_minute or default_rate):
-        elapsed = now.timestamp() - window * WINDOW_SECONDS
-        raise RateLimitedError(retry_after=max(1, math.ceil(WINDOW_SECONDS - elapsed)))
-    actor = Actor(name=f"{row.name} ({integration_type.value})", source=Source.API)
-    urgencies = integrations.urgencies(row.severity_urgency or {})
-    return _Admitted(row.service_id, actor, row.config, urgencies)
+    folded: dict[tuple[int, str], list[tuple[int, int, Admitted, AlertEvent]]] = {}
+    for item in alerts_in_order:
+        _, _, admitted, alert = item
+        key = (admitted.service_id, alert.dedup_key)
+        if alert.action is AlertAction.TRIGGER and key not in ordered:
+            folded.setdefault(key, []).append(item)
+    results: list[list[Result | None]] = [[None] * len(admitted.alerts) for admitted in batch]
+    groups = list(folded.values())
+    # Each group's first trigger stands for the group: its alert makes the incident.
+    triggers = [_trigger(items[0][2], items[0][3], count=len(items)) for items in groups]
+    for items, outcome in zip(
+        groups, alerts.trigger_alerts(session, triggers, now=now), strict=True
+    ):
+        for n, (index, position, _, alert) in enumerate(items):
+            made = "triggered" if outcome.created and n == 0 else "repeated"
+            results[index][position] = Result(alert.dedup_key, made, outcome.number)
+    for index, position, admitted, alert in alerts_in_order:
+        if results[index][position] is None:
+            results[index][position] = _apply(session, admitted, alert, now)
+    return [[result for result in request if result is not None] for request in results]
 
 
-def _apply(
-    session: Session,
-    admitted: _Admitted,
-    alert: AlertEvent,
-    now: datetime,
-) -> Result:
+def _trigger(admitted: Admitted, alert: AlertEvent, *, count: int) -> alerts.Trigger:
+    return alerts.Trigger(
+        service_id=admitted.service_id,
+        dedup_key=alert.dedup_key,
+        title=alert.summary,
+        urgency=admitted.urgencies[alert.severity],
+        actor=admitted.actor,
+        description=alert.description,
+        details=alert.details,
+        count=count,
+    )
+
+
+def _apply(session: Session, admitted: Admitted, alert: AlertEvent, now: datetime) -> Result:
     service_id, dedup_key, actor = admitted.service_id, alert.dedup_key, admitted.actor
     if alert.action is AlertAction.TRIGGER:
-        outcome = alerts.trigger_alert(
-            session,
-            service_id=service_id,
-            dedup_key=dedup_key,
-            title=alert.summary,
-            urgency=admitted.urgencies[alert.severity],
-            actor=actor,
-            now=now,
-            description=alert.description,
-            details=alert.details,
-        )
+        outcome = alerts.trigger_alert(session, _trigger(admitted, alert, count=1), now=now)
         return Result(dedup_key, "triggered" if outcome.created else "repeated", outcome.number)
     if alert.action is AlertAction.ACKNOWLEDGE:
         incident = alerts.acknowledge_alert(

@@ -56,26 +56,32 @@ class WebhookConfig(BaseModel):
         return {word.strip().lower(): meaning for word, meaning in words.items()}
 
 
-def parse(body: bytes, config: WebhookConfig) -> AlertEvent:
+def load(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object: the part of reading that needs no config."""
     try:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadEventError([("body", f"not valid JSON: {exc}")]) from None
     if not isinstance(document, dict):
         raise BadEventError([("body", "must be a JSON object")])
+    return document
+
+
+def read(document: dict[str, Any], config: WebhookConfig) -> AlertEvent:
+    """The alert in `document`, found where `config` says."""
     problems: list[tuple[str, str]] = []
 
-    def read(path: str | None) -> str | None:
+    def text_at(path: str | None) -> str | None:
         value = None if path is None else lookup(document, path)
         if isinstance(value, dict | list | bool):
             problems.append((str(path), "must be a string or a number"))
             return None
         return None if value is None else str(value).strip() or None
 
-    summary = read(config.summary_path)
-    status = read(config.status_path)
-    severity_word = read(config.severity_path)
-    dedup_key = read(config.dedup_key_path)
+    summary = text_at(config.summary_path)
+    status = text_at(config.status_path)
+    severity_word = text_at(config.severity_path)
+    dedup_key = text_at(config.dedup_key_path)
 
     statuses = STATUS_WORDS | config.status_map
     action = AlertAction.TRIGGER if status is None else statuses.get(status.lower())

@@ -85,9 +85,8 @@ class Worker:
         try:
             with self.db.write() as session:
                 handler(session, jobs, self.clock.now())
-                for job in jobs:
-                    if not outbox.complete(session, job):
-                        raise LeaseLostError(f"outbox row {job.id} was taken over")
+                if not outbox.complete_all(session, jobs):
+                    raise LeaseLostError("an outbox row of the batch was taken over")
         except Exception:
             log.warning("batch of %d %s jobs failed; running them one by one", len(jobs), kind)
             return jobs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    bindparam,
     case,
     delete,
     exists,
@@ -61,7 +63,13 @@ class OutboxRow(Base):
     created_at: Mapped[datetime]
 
 
-_INSERT = insert(OutboxRow.__table__).returning(OutboxRow.__table__.c.id)
+_outbox = OutboxRow.__table__
+_INSERT = insert(_outbox)
+_INSERT_ANSWERING_ID = _INSERT.returning(_outbox.c.id)
+_COMPLETE = delete(_outbox).where(
+    _outbox.c.id.in_(bindparam("ids", expanding=True)),
+    _outbox.c.locked_by.in_(bindparam("leases", expanding=True)),
+)
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,35 @@ def enqueue(
     A plain INSERT rather than an ORM object: on the alert path an ORM flush for
     this one row cost more than the rest of the transaction. Answers the row's id.
     """
-    values = {
+    values = _values(kind, payload, ordering_key, now=now, due_at=due_at)
+    row_id = session.connection().execute(_INSERT_ANSWERING_ID, values).scalar_one()
+    session.info[OUTBOX_TOUCHED] = True
+    return row_id
+
+
+def enqueue_many(
+    session: Session,
+    kind: str,
+    payloads: Sequence[tuple[dict[str, Any], str | None]],
+    *,
+    now: datetime,
+) -> None:
+    """`enqueue` for many (payload, ordering key) pairs, due now, in one multi-row INSERT."""
+    if payloads:
+        rows = [_values(kind, payload, key, now=now, due_at=None) for payload, key in payloads]
+        session.connection().execute(_INSERT, rows)
+        session.info[OUTBOX_TOUCHED] = True
+
+
+def _values(
+    kind: str,
+    payload: dict[str, Any],
+    ordering_key: str | None,
+    *,
+    now: datetime,
+    due_at: datetime | None,
+) -> dict[str, Any]:
+    return {
         "kind": kind,
         "payload": payload,
         "ordering_key": ordering_key,
@@ -110,9 +146,6 @@ def enqueue(
         "attempts": 0,
         "created_at": now,
     }
-    row_id = session.connection().execute(_INSERT, values).scalar_one()
-    session.info[OUTBOX_TOUCHED] = True
-    return row_id
 
 
 def claim(
@@ -149,10 +182,17 @@ def claim(
 
 def complete(session: Session, job: Job) -> bool:
     """Delete a finished row; False if its lease was lost to another worker."""
-    result = session.execute(
-        delete(OutboxRow).where(OutboxRow.id == job.id, OutboxRow.locked_by == job.lease)
-    )
-    return result.rowcount == 1
+    return complete_all(session, [job])
+
+
+def complete_all(session: Session, jobs: Sequence[Job]) -> bool:
+    """Delete finished rows in one statement; False if any lease was lost to another worker.
+
+    Each lease is unique to its row, so matching ids and leases as two lists is
+    matching them in pairs.
+    """
+    params = {"ids": [job.id for job in jobs], "leases": [job.lease for job in jobs]}
+    return session.connection().execute(_COMPLETE, params).rowcount == len(jobs)
 
 
 def retry(
