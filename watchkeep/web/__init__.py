@@ -28,6 +28,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     """Mount the pages, the static files and the error pages on `app`."""
     from watchkeep.web import (
         incidents,
+        integrations,
         login,
         policies,
         schedules,
@@ -41,7 +42,8 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
         settings.resolved_secret_key, secure=settings.base_url.startswith("https://")
     )
     app.state.slack_channels = ChannelCache()
-    for module in (login, incidents, services, slack_settings, slack_oauth, schedules, policies):
+    modules = (login, incidents, services, integrations, schedules, policies)
+    for module in (*modules, slack_settings, slack_oauth):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)
