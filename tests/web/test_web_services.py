@@ -102,10 +102,3 @@ def test_an_admin_edits_and_others_read(
     assert "Integrations" in text_of(page)
     assert vic.submit(f"/services/{service_id}", {"name": "mine"}).status_code == 403
     assert vic.get("/services/new").status_code == 403
-
-
-def test_stub_pages_hold_the_place_of_on_call(pages: Pages) -> None:
-    assert "who is on call now" in text_of(pages.get("/schedules"))
-    assert "On-call scheduling is not available in this build yet." in text_of(
-        pages.get("/escalation-policies")
-    )

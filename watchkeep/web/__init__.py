@@ -2,9 +2,10 @@
 
 This package owns the browser side of Watchkeep: signing in (a signed session
 cookie, CSRF tokens on every form), the incident list and incident pages,
-services, on-call pages, Settings → Integrations → Slack with the OAuth
-"Add Workspace" install, friendly error pages, and the templates and vendored
-static files (htmx, our CSS) they use. Pages call core functions inside
+services with their integrations, schedules and escalation policies,
+Settings → Integrations → Slack with the OAuth "Add Workspace" install,
+friendly error pages, and the templates and vendored static files (htmx, our
+CSS) they use. Pages call core functions inside
 `runtime.db.read()/write()` with the user as actor (source `web`); incident
 changes reach Slack through the outbox, never inside the request. Only the
 admin Slack operations (test connection, channel list, OAuth exchange) call
@@ -25,14 +26,24 @@ from watchkeep.web.session import SessionCodec
 
 def install_web(app: FastAPI, runtime: Runtime) -> None:
     """Mount the pages, the static files and the error pages on `app`."""
-    from watchkeep.web import incidents, login, oncall, services, slack_oauth, slack_settings
+    from watchkeep.web import (
+        incidents,
+        integrations,
+        login,
+        policies,
+        schedules,
+        services,
+        slack_oauth,
+        slack_settings,
+    )
 
     settings = runtime.settings
     app.state.web_sessions = SessionCodec(
         settings.resolved_secret_key, secure=settings.base_url.startswith("https://")
     )
     app.state.slack_channels = ChannelCache()
-    for module in (login, incidents, services, slack_settings, slack_oauth, oncall):
+    modules = (login, incidents, services, integrations, schedules, policies)
+    for module in (*modules, slack_settings, slack_oauth):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -20,9 +21,12 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def format_time(value: datetime | None) -> str:
+def format_time(value: datetime | None, zone: str | None = None) -> str:
+    """A time in UTC, or in the IANA `zone` (a schedule's) with that zone's abbreviation."""
     if value is None:
         return "—"
+    if zone:
+        return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 

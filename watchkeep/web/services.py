@@ -1,9 +1,6 @@
-"""Service pages: the list, and create/edit with team, SLA targets and a Slack
-channel chosen from the workspace's channel list.
-
-Escalation policies and integration keys are STUBS here: their core lives on
-other branches (no tables on this one); the form says so and the merger wires
-them in.
+"""Service pages: the list, and create/edit with team, escalation policy, SLA
+targets and a Slack channel chosen from the workspace's channel list. The edit
+page carries the service's integrations card (`web.integrations`).
 """
 
 from __future__ import annotations
@@ -17,6 +14,9 @@ from starlette.responses import Response
 from watchkeep.core import services, teams
 from watchkeep.core.errors import ConflictError, InvalidInputError
 from watchkeep.core.models import Incident, IncidentStatus
+from watchkeep.ingest import integrations
+from watchkeep.ingest.models import IntegrationType
+from watchkeep.oncall import policies
 from watchkeep.slack import settings as slack_settings
 from watchkeep.slack.errors import SlackError
 from watchkeep.web.auth import Admin, Viewer, runtime_of, verify_csrf
@@ -66,17 +66,26 @@ def _channel_choices(request: Request) -> tuple[list[tuple[str, str]] | None, st
     ], (f"Channels of {label}. Empty: the workspace's urgency or default channel is used.")
 
 
-def _form(
+def service_form(
     request: Request,
     values: dict[str, str],
     *,
     service_id: int | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    integration: dict[str, Any] | None = None,
 ) -> Response:
+    """The create/edit page; `integration` is the integrations card's state (a new key
+    to show once, or its form's values and errors)."""
     runtime = runtime_of(request)
     with runtime.db.read() as db:
         all_teams, _ = teams.list_teams(db, limit=500, offset=0)
+        all_policies, _ = policies.list_policies(db, limit=500, offset=0)
+        found = (
+            integrations.list_integrations(db, service_id, limit=500, offset=0)[0]
+            if service_id is not None
+            else []
+        )
     channels, channel_hint = _channel_choices(request)
     current = values.get("slack_channel")
     if channels is not None and current and current not in {value for value, _ in channels}:
@@ -87,17 +96,33 @@ def _form(
         "values": fields(values),
         "errors": fields(errors),
         "teams": all_teams,
+        "policies": all_policies,
+        "integrations": [(i, _endpoint(request, i.type)) for i in found],
+        "integration_types": list(IntegrationType),
+        "integration": {
+            "entered": fields(),
+            "problems": fields(),
+            "key": None,
+            **(integration or {}),
+        },
         "channels": channels,
         "channel_hint": channel_hint,
     }
     return render(request, "services/form.html", context, status_code=status_code)
 
 
-def _values(service: Any) -> dict[str, str]:
+def _endpoint(request: Request, integration_type: IntegrationType) -> str:
+    """Where the tool posts, with `<key>` standing in for the key where the URL holds it."""
+    path = integrations.endpoint_path(integration_type, "<key>")
+    return runtime_of(request).settings.public_url(path)
+
+
+def service_values(service: Any) -> dict[str, str]:
     return {
         "name": service.name,
         "description": service.description,
         "team_id": str(service.team_id or ""),
+        "escalation_policy_id": str(service.escalation_policy_id or ""),
         "slack_channel": service.slack_channel or "",
         "ack_sla_minutes": str(service.ack_sla_minutes or ""),
         "resolve_sla_minutes": str(service.resolve_sla_minutes or ""),
@@ -106,7 +131,7 @@ def _values(service: Any) -> dict[str, str]:
 
 @router.get("/services/new")
 def new_service(request: Request, user: Admin) -> Response:
-    return _form(request, {})
+    return service_form(request, {})
 
 
 @router.get("/services/{service_id}")
@@ -115,9 +140,11 @@ def service_page(request: Request, service_id: int, user: Viewer) -> Response:
     with runtime.db.read() as db:
         service = services.get_service(db, service_id)
         labels = _channel_labels(request, db)
+        policy_id = service.escalation_policy_id
+        policy = policies.get_policy(db, policy_id).name if policy_id is not None else None
     if user.can("configure"):
-        return _form(request, _values(service), service_id=service_id)
-    context = {"nav": "services", "service": service, "labels": labels}
+        return service_form(request, service_values(service), service_id=service_id)
+    context = {"nav": "services", "service": service, "labels": labels, "policy": policy}
     return render(request, "services/detail.html", context)
 
 
@@ -129,6 +156,7 @@ class ServiceForm:
         name: Annotated[str, Form(max_length=300)] = "",
         description: Annotated[str, Form(max_length=10_000)] = "",
         team_id: Annotated[str, Form(max_length=20)] = "",
+        escalation_policy_id: Annotated[str, Form(max_length=20)] = "",
         slack_channel: Annotated[str, Form(max_length=100)] = "",
         ack_sla_minutes: Annotated[str, Form(max_length=10)] = "",
         resolve_sla_minutes: Annotated[str, Form(max_length=10)] = "",
@@ -137,6 +165,7 @@ class ServiceForm:
             "name": name,
             "description": description,
             "team_id": team_id,
+            "escalation_policy_id": escalation_policy_id,
             "slack_channel": slack_channel,
             "ack_sla_minutes": ack_sla_minutes,
             "resolve_sla_minutes": resolve_sla_minutes,
@@ -146,10 +175,15 @@ class ServiceForm:
             self.errors["name"] = "must not be empty"
         elif len(name.strip()) > 200:
             self.errors["name"] = "must be at most 200 characters"
+        if escalation_policy_id and not escalation_policy_id.isdigit():
+            self.errors["escalation_policy_id"] = "choose a policy from the list"
         self.fields: dict[str, Any] = {
             "name": name.strip(),
             "description": description,
             "team_id": int(team_id) if team_id.isdigit() else None,
+            "escalation_policy_id": (
+                int(escalation_policy_id) if escalation_policy_id.isdigit() else None
+            ),
             "slack_channel": slack_channel.strip() or None,
             "ack_sla_minutes": self._minutes("ack_sla_minutes", ack_sla_minutes),
             "resolve_sla_minutes": self._minutes("resolve_sla_minutes", resolve_sla_minutes),
@@ -166,7 +200,7 @@ class ServiceForm:
 
 def _save(request: Request, form: ServiceForm, service_id: int | None) -> Response:
     if form.errors:
-        return _form(
+        return service_form(
             request, form.values, service_id=service_id, errors=form.errors, status_code=422
         )
     runtime = runtime_of(request)
@@ -185,7 +219,7 @@ def _save(request: Request, form: ServiceForm, service_id: int | None) -> Respon
         errors = {"name": str(exc)}
     else:
         return redirect(request, f"/services/{saved_id}", notice=f"Service {name} saved.")
-    return _form(request, form.values, service_id=service_id, errors=errors, status_code=422)
+    return service_form(request, form.values, service_id=service_id, errors=errors, status_code=422)
 
 
 @router.post("/services")
