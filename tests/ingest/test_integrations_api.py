@@ -160,3 +160,10 @@ def test_an_oversized_alert_is_413(admin_api: Api, service_id: int) -> None:
     huge = {"version": "4", "alerts": [], "padding": "x" * (2 * 1024 * 1024)}
     assert admin_api.client.post(receiver(integration), json=huge).status_code == 413
     assert incidents(admin_api) == []
+
+
+def test_deleting_a_service_deletes_its_integrations(admin_api: Api, service_id: int) -> None:
+    integration = add_integration(admin_api, service_id, "events_api_v2")
+    assert admin_api.delete(f"/api/v1/services/{service_id}").status_code == 204
+    event = pdpyras_trigger(integration["key"], "x", "y")
+    assert admin_api.client.post("/v2/enqueue", json=event).status_code == 404

@@ -21,7 +21,7 @@ from watchkeep.worker import outbox
 
 EVENT_JOB = "event"
 _timeline = TimelineEvent.__table__
-_INSERT_TIMELINE = insert(_timeline).returning(_timeline.c.id, _timeline.c.incident_id)
+_INSERT_TIMELINE = insert(_timeline).returning(_timeline.c.id, sort_by_parameter_order=True)
 
 
 class EventType(enum.StrEnum):
@@ -112,23 +112,20 @@ def record_entries(
         }
         for entry in entries
     ]
-    written = session.connection().execute(_INSERT_TIMELINE, rows).all()
-    if not announce:
-        return
-    # RETURNING rows may come back in any order; each incident has one entry here.
-    entry_ids = {row.incident_id: row.id for row in written}
-    outbox.enqueue_many(
-        session,
-        EVENT_JOB,
-        [
-            (
-                _payload(entry.event_type, entry.incident_id, entry_ids[entry.incident_id]),
-                f"incident:{entry.incident_id}",
-            )
-            for entry in entries
-        ],
-        now=now,
-    )
+    entry_ids = session.connection().execute(_INSERT_TIMELINE, rows).scalars().all()
+    if announce:
+        outbox.enqueue_many(
+            session,
+            EVENT_JOB,
+            [
+                (
+                    _payload(entry.event_type, entry.incident_id, entry_id),
+                    f"incident:{entry.incident_id}",
+                )
+                for entry, entry_id in zip(entries, entry_ids, strict=True)
+            ],
+            now=now,
+        )
 
 
 def _timeline_type(event_type: EventType | str) -> str:
