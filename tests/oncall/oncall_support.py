@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from watchkeep.runtime import Runtime
+
 from support import FrozenClock
 
 if TYPE_CHECKING:
@@ -52,6 +54,11 @@ class World:
             (entry["data"]["step"], [p["name"] for p in entry["data"]["paged"]])
             for entry in self.timeline(incident_id, "escalated")
         ]
+
+
+def drain(runtime: Runtime) -> None:
+    """Let a worker run everything due now (the tests move the clock themselves)."""
+    runtime.worker().drain()
 
 
 def make_user(api: Api, name: str) -> int:

@@ -9,17 +9,13 @@ from watchkeep.core.events import DomainEvent
 from watchkeep.runtime import Runtime
 from watchkeep.worker import outbox
 
-from oncall_support import build_world
+from oncall_support import build_world, drain
 from support import FrozenClock
 
 if TYPE_CHECKING:
     # For annotations only: when the whole suite runs, the module `conftest` may by
     # then be tests/fakeslack's, depending on collection order.
     from conftest import Api
-
-
-def drain(runtime: Runtime) -> None:
-    runtime.worker().drain()
 
 
 def iso(moment) -> str:

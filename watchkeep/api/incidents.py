@@ -8,14 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime, Field, model_validator
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import object_session
 
 from watchkeep.api.deps import PageDep, Reader, Responder, RuntimeDep
+from watchkeep.api.incident_oncall import EscalationOut, SlaOut, escalation_out
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
 from watchkeep.core import incidents, transitions
 from watchkeep.core.models import Incident, IncidentStatus, Source, Urgency
 from watchkeep.oncall import sla
-from watchkeep.oncall.models import EscalationStatus, IncidentEscalation
 from watchkeep.runtime import Runtime
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -56,28 +56,6 @@ class ActorOut(OutModel):
 class ServiceRef(OutModel):
     id: int
     name: str
-
-
-class SlaOut(OutModel):
-    """Due times fixed at trigger from the service's targets (null: no target), and when
-    each target was missed (null: not missed, or not yet)."""
-
-    ack_due_at: datetime | None
-    resolve_due_at: datetime | None
-    ack_breached_at: datetime | None
-    resolve_breached_at: datetime | None
-
-
-class EscalationOut(OutModel):
-    """Where the incident's escalation stands: `next_step` (from 1) pages at
-    `next_step_at` while ACTIVE; PAUSED while snoozed; STOPPED or EXHAUSTED after."""
-
-    policy_id: int | None
-    status: EscalationStatus
-    next_step: int
-    repeat: int
-    next_step_at: datetime | None
-    steps_paged: int
 
 
 class IncidentOut(OutModel):
@@ -149,20 +127,6 @@ def render(incident: Incident, runtime: Runtime) -> dict[str, Any]:
         "sla": sla.view(object_session(incident), incident),
         "details": incident.details or {},
     }
-
-
-def _escalation(session: Session, incident_id: int) -> EscalationOut | None:
-    state = session.get(IncidentEscalation, incident_id)
-    if state is None:
-        return None
-    return EscalationOut(
-        policy_id=state.policy_id,
-        status=state.status,
-        next_step=state.step_index + 1,
-        repeat=state.cycle,
-        next_step_at=state.next_step_at,
-        steps_paged=state.steps_paged,
-    )
 
 
 _PLAIN_FIELDS = (
@@ -248,7 +212,7 @@ def get_incident(incident_id: int, runtime: RuntimeDep, _: Reader) -> IncidentDe
         ]
         return IncidentDetailOut(
             **render(incident, runtime),
-            escalation=_escalation(session, incident_id),
+            escalation=escalation_out(session, incident_id),
             timeline=timeline,
             notes=notes,
         )

@@ -1,4 +1,4 @@
-"""`/api/v1/schedules`: rotations, overrides, shifts, and who is on call.
+"""`/api/v1/schedules`: rotations and overrides (`oncall.py` answers who is on call).
 
 Times without a zone (layer starts, override windows, `at`, `start`, `end`) are
 wall-clock times in the schedule's zone. Admins configure schedules; responders
@@ -24,7 +24,6 @@ from watchkeep.oncall.rotation import DAYS, Restriction
 router = APIRouter(prefix="/schedules", tags=["schedules"])
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-DEFAULT_SHIFTS = timedelta(days=7)
 DEFAULT_OVERRIDES = timedelta(days=30)
 
 
@@ -112,12 +111,6 @@ class ScheduleOut(OutModel):
     updated_at: datetime
 
 
-class ScheduleRef(OutModel):
-    id: int
-    name: str
-    time_zone: str
-
-
 class OverrideOut(OutModel):
     id: int
     user: UserRef
@@ -127,29 +120,12 @@ class OverrideOut(OutModel):
     created_by_name: str
 
 
-class ShiftOut(OutModel):
-    user: UserRef
-    start: datetime
-    end: datetime
-
-
-class OnCallOut(OutModel):
-    """Who is on call at `at`; `start`/`end` are the edges of their shift, null when
-    further than the few days looked at either side."""
-
-    schedule: ScheduleRef
-    at: datetime
-    user: UserRef | None
-    start: datetime | None
-    end: datetime | None
-
-
 def render(schedule: Schedule) -> ScheduleOut:
     layers = [
         LayerOut(
             name=layer.name,
             user_ids=[member.user_id for member in layer.members],
-            users=[_user(member.user) for member in layer.members],
+            users=[user_ref(member.user) for member in layer.members],
             rotation_length_hours=layer.rotation_length_hours,
             start=layer.start,
             restrictions=layer.restrictions,
@@ -167,24 +143,14 @@ def render(schedule: Schedule) -> ScheduleOut:
     )
 
 
-def render_on_call(found: roster.OnCall) -> OnCallOut:
-    return OnCallOut(
-        schedule=ScheduleRef.model_validate(found.schedule),
-        at=found.at,
-        user=_user(found.user) if found.user else None,
-        start=found.start,
-        end=found.end,
-    )
-
-
-def _user(user: User) -> UserRef:
+def user_ref(user: User) -> UserRef:
     return UserRef(id=user.id, name=user.name, email=user.email)
 
 
 def _override(override: ScheduleOverride) -> OverrideOut:
     return OverrideOut(
         id=override.id,
-        user=_user(override.user),
+        user=user_ref(override.user),
         start=override.start,
         end=override.end,
         created_at=override.created_at,
@@ -192,20 +158,20 @@ def _override(override: ScheduleOverride) -> OverrideOut:
     )
 
 
-def _range(
+def time_range(
     schedule: Schedule, start: datetime | None, end: datetime | None, now: datetime, span: timedelta
 ) -> tuple[datetime, datetime]:
     tz = rotation.zone(schedule.time_zone)
     low = rotation.localize(start, tz) if start else now
     high = rotation.localize(end, tz) if end else low + span
     if high <= low:
-        raise _query_error("end", "must be after start")
+        raise query_error("end", "must be after start")
     if high - low > roster.MAX_RANGE:
-        raise _query_error("end", f"the range may span at most {roster.MAX_RANGE.days} days")
+        raise query_error("end", f"the range may span at most {roster.MAX_RANGE.days} days")
     return low, high
 
 
-def _query_error(name: str, message: str) -> RequestValidationError:
+def query_error(name: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", name), "msg": message, "type": "value_error"}])
 
 
@@ -259,38 +225,6 @@ def delete_schedule(schedule_id: int, runtime: RuntimeDep, _: Admin) -> Response
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{schedule_id}/oncall", response_model=OnCallOut)
-def on_call(
-    schedule_id: int,
-    runtime: RuntimeDep,
-    _: Reader,
-    at: Annotated[datetime | None, Query(description="Default: now")] = None,
-) -> OnCallOut:
-    with runtime.db.read() as session:
-        schedule = schedules.get_schedule(session, schedule_id)
-        moment = rotation.localize(at, rotation.zone(schedule.time_zone)) if at else None
-        return render_on_call(roster.on_call(session, schedule, moment or runtime.clock.now()))
-
-
-@router.get("/{schedule_id}/shifts", response_model=list[ShiftOut])
-def shifts(
-    schedule_id: int,
-    runtime: RuntimeDep,
-    _: Reader,
-    start: Annotated[datetime | None, Query(description="Default: now")] = None,
-    end: Annotated[datetime | None, Query(description="Default: a week after start")] = None,
-) -> list[ShiftOut]:
-    """Who is on call from `start` to `end` (at most 366 days), layers and overrides
-    applied, one entry per shift; stretches with nobody on call are absent."""
-    with runtime.db.read() as session:
-        schedule = schedules.get_schedule(session, schedule_id)
-        low, high = _range(schedule, start, end, runtime.clock.now(), DEFAULT_SHIFTS)
-        return [
-            ShiftOut(user=_user(shift.user), start=shift.start, end=shift.end)
-            for shift in roster.shifts(session, schedule, start=low, end=high)
-        ]
-
-
 @router.get("/{schedule_id}/overrides", response_model=list[OverrideOut])
 def list_overrides(
     schedule_id: int,
@@ -301,7 +235,7 @@ def list_overrides(
 ) -> list[OverrideOut]:
     with runtime.db.read() as session:
         schedule = schedules.get_schedule(session, schedule_id)
-        low, high = _range(schedule, start, end, runtime.clock.now(), DEFAULT_OVERRIDES)
+        low, high = time_range(schedule, start, end, runtime.clock.now(), DEFAULT_OVERRIDES)
         found = schedules.list_overrides(session, schedule, start=low, end=high)
         return [_override(override) for override in found]
 
