@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime, Field, model_validator
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from watchkeep.api.deps import PageDep, Reader, Responder, RuntimeDep
 from watchkeep.api.incident_oncall import EscalationOut, SlaOut, escalation_out
