@@ -143,3 +143,37 @@ def test_a_user_who_goes_away_leaves_the_policy_and_the_rotation(
     assert policy["steps"] == [{"delay_minutes": 5, "targets": []}]
     schedule = admin_api.get(f"/api/v1/schedules/{world.schedule_id}").json()
     assert [u["name"] for u in schedule["layers"][0]["users"]] == ["Erin"]
+
+
+def test_a_policy_deleted_mid_way_stops_its_escalations(
+    runtime: Runtime, clock: FrozenClock, admin_api: Api
+) -> None:
+    world = build_world(admin_api, clock)
+    incident = world.trigger()
+    drain(runtime)
+    admin_api.patch(f"/api/v1/services/{world.service_id}", {"escalation_policy_id": None})
+    assert admin_api.delete(f"/api/v1/escalation-policies/{world.policy_id}").status_code == 204
+    clock.advance(hours=1)
+    drain(runtime)
+    assert world.pages(incident) == [(1, ["Alice"])]
+    assert world.incident(incident)["escalation"]["status"] == "STOPPED"
+
+
+def test_a_policy_that_loses_steps_mid_way_repeats_from_step_one_or_ends(
+    runtime: Runtime, clock: FrozenClock, admin_api: Api
+) -> None:
+    world = build_world(admin_api, clock, repeat=1)
+    incident = world.trigger()
+    drain(runtime)
+    clock.advance(minutes=10)
+    drain(runtime)  # step 2 paged; step 3 is next
+    one_step = [{"delay_minutes": 30, "targets": [{"type": "user", "id": world.users["Dave"]}]}]
+    policy = f"/api/v1/escalation-policies/{world.policy_id}"
+    admin_api.patch(policy, {"steps": one_step})
+    clock.advance(minutes=15)
+    drain(runtime)  # there is no step 3 any more: the repeat starts at step 1
+    assert world.pages(incident) == [(1, ["Alice"]), (2, ["Bob"]), (1, ["Dave"])]
+    clock.advance(minutes=30)
+    drain(runtime)
+    assert world.incident(incident)["escalation"]["status"] == "EXHAUSTED"
+    assert len(world.pages(incident)) == 3
