@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_ordering", ["ordering_key", "id"], unique=False)
+        batch_op.create_index("ix_outbox_ordering", ["ordering_key", "state", "id"], unique=False)
         batch_op.create_index("ix_outbox_state_due", ["state", "due_at"], unique=False)
 
     op.create_table(
