@@ -37,7 +37,6 @@ class Settings(BaseSettings):
     # Alerts each integration may send per minute unless it sets its own limit.
     ingest_rate_per_minute: int = Field(default=6000, ge=1)
 
-    # At least the web thread pool (40) plus the worker's threads, so connections are kept.
     slack_api_url: str = "https://slack.com/api/"
     # Where "Add Workspace" sends the admin to approve the install (a fake Slack in tests).
     slack_oauth_url: str = "https://slack.com/oauth/v2/authorize"
@@ -47,6 +46,7 @@ class Settings(BaseSettings):
     slack_client_secret: str | None = None
     slack_timeout_seconds: float = 10.0
 
+    # At least the web thread pool (40) plus the worker's threads, so connections are kept.
     db_pool_size: int = Field(default=50, ge=1)
 
     @property

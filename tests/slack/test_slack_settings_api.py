@@ -138,5 +138,7 @@ def test_environment_credentials_connect_the_workspace_at_start(
     with started.db.read() as session:
         [workspace] = slack_settings.list_workspaces(session)
         assert workspace.team_id == team.team_id
-        assert slack_settings.signing_secret(session, started.secrets) == SIGNING_SECRET
+        assert slack_settings.accepted_signing_secrets(
+            session, started.secrets, started.clock.now()
+        ) == [SIGNING_SECRET]
     started.db.dispose()

@@ -75,7 +75,9 @@ def test_secrets_are_saved_encrypted_and_never_shown_back(
 
     pages.submit(f"{PAGE}/app", {"client_id": "1111.2222"})  # secrets left empty: kept
     with runtime.db.read() as db:
-        assert slack_settings.signing_secret(db, runtime.secrets) == SIGNING_SECRET
+        assert slack_settings.accepted_signing_secrets(
+            db, runtime.secrets, runtime.clock.now()
+        ) == [SIGNING_SECRET]
     with runtime.db.engine.connect() as connection:
         stored = str(connection.execute(text("SELECT * FROM slack_app")).all())
         stored += str(connection.execute(text("SELECT * FROM slack_workspaces")).all())

@@ -13,7 +13,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from watchkeep.slack.errors import SlackError, SlackTransientError, from_response
+from watchkeep.slack.errors import SlackTransientError, from_response
 
 
 class SlackGateway:
@@ -45,6 +45,3 @@ class SlackGateway:
 def _sends_json(method: str) -> bool:
     # Slack takes JSON bodies for chat.* and views.*; the rest want form or query fields.
     return method.startswith(("chat.", "views."))
-
-
-__all__ = ["SlackError", "SlackGateway"]

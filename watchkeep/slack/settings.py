@@ -192,13 +192,6 @@ def set_app_credentials(
     return app
 
 
-def signing_secret(session: Session, box: SecretBox) -> str | None:
-    app = session.get(SlackApp, 1)
-    if app is None or not app.signing_secret_encrypted:
-        return None
-    return box.decrypt(app.signing_secret_encrypted)
-
-
 def accepted_signing_secrets(session: Session, box: SecretBox, now: datetime) -> list[str]:
     """The current secret, and for a grace period after a rotation the previous one.
 

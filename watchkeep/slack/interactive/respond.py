@@ -14,7 +14,7 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session
 
 from watchkeep.worker import outbox
-from watchkeep.worker.handlers import JobContext, PermanentFailure, RetryLater
+from watchkeep.worker.handlers import Handler, JobContext, PermanentFailure, RetryLater
 
 RESPOND_JOB = "slack.respond"
 
@@ -43,7 +43,7 @@ def enqueue_ephemeral(
     return True
 
 
-def make_sender(slack_api_url: str, timeout: float) -> callable:
+def make_sender(slack_api_url: str, timeout: float) -> Handler:
     def send(context: JobContext) -> None:
         url, text = context.job.payload["response_url"], context.job.payload["text"]
         if not trusted_response_url(url, slack_api_url):
