@@ -76,9 +76,9 @@ def run(label: str, url: str, data_dir: Path, incidents: int) -> None:
             StepSpec(10, [TargetSpec("schedule", schedule.id)]),
         ]
         policy = policies.create_policy(session, name="P", steps=steps, now=now)
-        service_id = services.create_service(
-            session, name="bench", escalation_policy_id=policy.id, now=now
-        ).id
+        service = services.create_service(session, name="bench", now=now)
+        policies.assign_policy(session, service, policy.id)
+        service_id = service.id
     for first in range(0, incidents, 500):
         with runtime.db.write() as session:
             for n in range(first, min(incidents, first + 500)):

@@ -23,8 +23,8 @@ from watchkeep.core import accounts
 from watchkeep.core.models import Role
 from watchkeep.db.engine import Database
 from watchkeep.db.migrate import upgrade
-from watchkeep.db.models import Base
 from watchkeep.runtime import Runtime, build_runtime
+from watchkeep.schema import Base
 
 from support import (
     Api,

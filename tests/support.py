@@ -15,8 +15,9 @@ from httpx import Response
 from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.engine import URL
 
+from watchkeep.outbox import queries, store
+from watchkeep.outbox.models import OutboxRow
 from watchkeep.runtime import Runtime
-from watchkeep.worker import outbox
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -112,15 +113,15 @@ class Delivery:
         for _ in range(max_rounds):
             self.worker.drain()
             with self.runtime.db.read() as session:
-                if outbox.pending_count(session) == 0:
+                if queries.pending_count(session) == 0:
                     return
-                due = outbox.next_due_at(session)
+                due = store.next_due_at(session)
             if due is None:
                 return
             if due > self.clock.now():
                 self.clock.advance(seconds=(due - self.clock.now()).total_seconds())
         with self.runtime.db.read() as session:
-            left = session.scalars(select(outbox.OutboxRow).limit(5)).all()
+            left = session.scalars(select(OutboxRow).limit(5)).all()
             raise AssertionError(
                 "the outbox never emptied: "
                 + "; ".join(f"{r.kind} due {r.due_at} ({r.last_error})" for r in left)
@@ -128,4 +129,4 @@ class Delivery:
 
     def pending(self) -> int:
         with self.runtime.db.read() as session:
-            return outbox.pending_count(session)
+            return queries.pending_count(session)

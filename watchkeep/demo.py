@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from watchkeep import outbox
 from watchkeep.core import accounts, incidents, services, teams, transitions
 from watchkeep.core.actors import Actor
 from watchkeep.core.models import Role, Source, Urgency
@@ -28,8 +29,6 @@ from watchkeep.fakeslack import FakeSlackServer, SlackState, seed_demo
 from watchkeep.runtime import Runtime
 from watchkeep.slack import settings as slack_settings
 from watchkeep.slack.models import SlackWorkspace
-from watchkeep.slack.notifier import IDENTIFY_JOB
-from watchkeep.worker import outbox
 
 ADMIN_EMAIL = "admin@example.com"
 PEOPLE = (
@@ -104,7 +103,7 @@ def _connect_fake_slack(runtime: Runtime, db: Session, state: SlackState) -> Non
         team_name=workspace.name,
         bot_user_id=workspace.bot_user_id,
     )
-    outbox.enqueue(db, IDENTIFY_JOB, {"workspace_id": connected.id}, now=now)
+    outbox.enqueue(db, outbox.JobKind.SLACK_IDENTIFY, {"workspace_id": connected.id}, now=now)
     slack_settings.update_preferences(connected, {"default_channel": "#incidents"}, now=now)
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from watchkeep.clock import Clock, SystemClock
 from watchkeep.config import Settings
-from watchkeep.core.clock import Clock, SystemClock
+from watchkeep.core.jobs import register_core_jobs
 from watchkeep.crypto import SecretBox
 from watchkeep.db.engine import Database
 from watchkeep.oncall.wiring import register_oncall
+from watchkeep.outbox import JobKind
+from watchkeep.outbox.bus import EventBus
 from watchkeep.slack.integration import SlackIntegration
-from watchkeep.worker.dispatch import EventBus, register_core_jobs
 from watchkeep.worker.handlers import Handlers
 from watchkeep.worker.loop import Worker, WorkerOptions
 
@@ -48,7 +50,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         secrets=secrets,
         slack=SlackIntegration(settings, secrets),
     )
-    register_core_jobs(runtime.handlers, runtime.bus)
+    runtime.handlers.register_batch(JobKind.EVENT, runtime.bus.dispatch)
+    register_core_jobs(runtime.handlers)
     runtime.slack.register(runtime.handlers, runtime.bus)
     register_oncall(runtime)
     return runtime

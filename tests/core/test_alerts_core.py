@@ -19,8 +19,8 @@ from watchkeep.core.models import (
     TimelineEvent,
     Urgency,
 )
+from watchkeep.outbox.models import OutboxRow
 from watchkeep.runtime import Runtime
-from watchkeep.worker.outbox import OutboxRow
 
 PROMETHEUS = Actor(name="Prometheus (alertmanager)", source=Source.API)
 

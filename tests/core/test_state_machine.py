@@ -13,8 +13,8 @@ from watchkeep.core.actors import Actor
 from watchkeep.core.errors import InvalidInputError, InvalidTransitionError
 from watchkeep.core.models import IncidentStatus, Source, TimelineEvent, Urgency
 from watchkeep.core.transitions import ALLOWED, Action
+from watchkeep.outbox.models import OutboxRow
 from watchkeep.runtime import Runtime
-from watchkeep.worker.outbox import OutboxRow
 
 from support import FrozenClock
 

@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 
 from watchkeep.db.engine import Database
 from watchkeep.db.migrate import current_revisions, head_revisions, is_up_to_date, upgrade
-from watchkeep.db.models import Base
+from watchkeep.schema import Base
 
 from support import create_postgres_database, drop_postgres_database, postgres_unavailable_reason
 

@@ -12,8 +12,8 @@ from watchkeep.core import incidents, services
 from watchkeep.core.models import Incident
 from watchkeep.ingest import integrations
 from watchkeep.ingest.models import IntegrationType
+from watchkeep.outbox.models import OutboxRow
 from watchkeep.runtime import Runtime
-from watchkeep.worker.outbox import OutboxRow
 
 from ingest_support import alertmanager_alert, alertmanager_notification, pdpyras_trigger
 

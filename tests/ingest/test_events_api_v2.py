@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from watchkeep.core.models import TimelineEvent
+from watchkeep.outbox.models import OutboxRow
 from watchkeep.runtime import Runtime
-from watchkeep.worker.outbox import OutboxRow
 
 from ingest_support import (
     add_integration,

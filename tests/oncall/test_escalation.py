@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from watchkeep.config import Settings
-from watchkeep.oncall import escalation
+from watchkeep.outbox import JobKind, queries, store
+from watchkeep.outbox.models import OutboxRow
 from watchkeep.runtime import Runtime, build_runtime
-from watchkeep.worker import outbox
-from watchkeep.worker.outbox import OutboxRow
 
 from oncall_support import build_world, drain
 from support import FrozenClock
@@ -76,7 +75,7 @@ def test_acknowledge_stops_escalation_and_leaves_no_live_timer(
     assert world.pages(incident) == [(1, ["Alice"])]
     assert world.incident(incident)["escalation"]["status"] == "STOPPED"
     with runtime.db.read() as session:
-        assert outbox.pending_count(session, "timer.escalation") == 0
+        assert queries.pending_count(session, kind=JobKind.ESCALATION_STEP) == 0
 
 
 def test_acknowledged_before_the_worker_ran_pages_nobody(
@@ -188,10 +187,10 @@ def test_a_duplicated_timer_row_pages_once(
     drain(runtime)
     with runtime.db.write() as session:
         [row] = session.scalars(
-            select(OutboxRow).where(OutboxRow.kind == escalation.ESCALATION_STEP_JOB)
+            select(OutboxRow).where(OutboxRow.kind == JobKind.ESCALATION_STEP)
         ).all()
         for _ in range(3):  # as a replayed or doubly enqueued timer would be
-            outbox.enqueue(session, row.kind, dict(row.payload), now=clock.now(), due_at=row.due_at)
+            store.enqueue(session, row.kind, dict(row.payload), now=clock.now(), due_at=row.due_at)
     clock.advance(minutes=10)
     drain(runtime)
     assert [step for step, _ in world.pages(incident)] == [1, 2]

@@ -16,12 +16,12 @@ from watchkeep.core.actors import Actor
 from watchkeep.core.incidents import create_incident
 from watchkeep.core.models import Role, TimelineEvent, Urgency
 from watchkeep.db.engine import Database
-from watchkeep.oncall import escalation, policies, sla
+from watchkeep.oncall import policies
 from watchkeep.oncall.policies import StepSpec, TargetSpec
+from watchkeep.outbox import JobKind, queries, store
+from watchkeep.outbox.models import OutboxRow
 from watchkeep.runtime import Runtime, build_runtime
-from watchkeep.worker import outbox
 from watchkeep.worker.loop import Worker, WorkerOptions
-from watchkeep.worker.outbox import OutboxRow
 
 from support import FrozenClock
 
@@ -59,13 +59,13 @@ def double_pending_timers(runtime: Runtime) -> int:
     """Replace every pending timer row by two adjacent copies (as a replay would make),
     so that workers claiming one row at a time take the two copies at the same moment."""
     with runtime.db.write() as session:
-        kinds = [escalation.ESCALATION_STEP_JOB, sla.SLA_CHECK_JOB]
+        kinds = [JobKind.ESCALATION_STEP, JobKind.SLA_CHECK]
         rows = session.scalars(
             select(OutboxRow).where(OutboxRow.kind.in_(kinds)).order_by(OutboxRow.id)
         ).all()
         for row in rows:
             for _ in range(2):
-                outbox.enqueue(
+                store.enqueue(
                     session, row.kind, dict(row.payload), now=runtime.clock.now(), due_at=row.due_at
                 )
             session.delete(row)
@@ -97,9 +97,8 @@ def test_several_workers_page_each_step_once(
             steps=[StepSpec(10, [TargetSpec("user", alice.id)])] * 3,
             now=now,
         )
-        service = services.create_service(
-            session, name="s", escalation_policy_id=policy.id, ack_sla_minutes=15, now=now
-        )
+        service = services.create_service(session, name="s", ack_sla_minutes=15, now=now)
+        policies.assign_policy(session, service, policy.id)
         ids = [
             create_incident(
                 session,
@@ -124,4 +123,4 @@ def test_several_workers_page_each_step_once(
             select(TimelineEvent.data).where(TimelineEvent.type == "escalated")
         ).all()
         assert Counter(data["step"] for data in steps) == {1: INCIDENTS, 2: INCIDENTS, 3: INCIDENTS}
-        assert outbox.pending_count(session) == 0, "every row ran, none is left to retry"
+        assert queries.pending_count(session) == 0, "every row ran, none is left to retry"

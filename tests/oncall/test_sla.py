@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from watchkeep.core.events import DomainEvent
+from watchkeep.outbox import JobKind, queries
 from watchkeep.runtime import Runtime
-from watchkeep.worker import outbox
 
 from oncall_support import build_world, drain
 from support import FrozenClock
@@ -150,7 +150,7 @@ def test_a_service_without_targets_has_no_due_times_and_no_timers(
         "resolve_breached_at": None,
     }
     with runtime.db.read() as session:
-        assert outbox.pending_count(session, "timer.sla") == 0
+        assert queries.pending_count(session, kind=JobKind.SLA_CHECK) == 0
     # Targets set later apply to incidents triggered later, not to this one.
     admin_api.patch(f"/api/v1/services/{world.service_id}", {"ack_sla_minutes": 5})
     assert world.incident(incident)["sla"]["ack_due_at"] is None

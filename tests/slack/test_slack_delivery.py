@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from watchkeep.fakeslack import SlackState, Workspace
+from watchkeep.outbox import store
+from watchkeep.outbox.models import OutboxRow, OutboxState
 from watchkeep.runtime import Runtime
-from watchkeep.worker import outbox
-from watchkeep.worker.outbox import OutboxRow, OutboxState
 
 from support import Api, Delivery, FrozenClock
 
@@ -174,7 +174,7 @@ def test_a_worker_that_dies_before_slack_answers_leaves_the_message_to_another(
     trigger(admin_api, service_id)
     deliver.worker.run_once()  # the event fans out into a post job
     with runtime.db.write() as session:
-        [claimed] = outbox.claim(
+        [claimed] = store.claim(
             session, now=clock.now(), limit=10, lease_seconds=60, worker_id="doomed"
         )
     assert claimed.kind == "slack.post"

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from watchkeep.fakeslack import FakeSlackServer, SlackState, Workspace
+from watchkeep.outbox import JobKind, queries
 from watchkeep.runtime import Runtime
 from watchkeep.slack import render
 from watchkeep.slack.interactive.respond import trusted_response_url
-from watchkeep.worker import outbox
 
 from slack_payloads import SIGNING_SECRET, SlackSender, signed_headers
 from support import Api, Delivery
@@ -134,7 +134,7 @@ def test_a_response_url_off_slack_is_never_called(
     answer = client.post("/api/slack/actions", content=body, headers=signed_headers(body))
     assert answer.status_code == 200
     with runtime.db.read() as session:
-        assert outbox.pending_count(session, "slack.respond") == 0
+        assert queries.pending_count(session, kind=JobKind.SLACK_RESPOND) == 0
 
 
 @pytest.mark.parametrize(

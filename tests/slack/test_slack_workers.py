@@ -18,9 +18,9 @@ from watchkeep.core.actors import Actor
 from watchkeep.core.models import Source, Urgency
 from watchkeep.db.engine import Database
 from watchkeep.fakeslack import FakeSlackServer, SlackState, Workspace
+from watchkeep.outbox import queries, store
 from watchkeep.runtime import Runtime
 from watchkeep.slack import settings as slack_settings
-from watchkeep.worker import outbox
 from watchkeep.worker.loop import Worker, WorkerOptions
 
 from support import Delivery, FrozenClock
@@ -91,9 +91,9 @@ def test_three_workers_on_postgresql_deliver_2000_notifications_none_lost_none_d
         for thread in threads:
             thread.join()
         with runtime.db.read() as session:
-            if outbox.pending_count(session) == 0:
+            if queries.pending_count(session) == 0:
                 break
-            due = outbox.next_due_at(session)
+            due = store.next_due_at(session)
         # Big steps: this story is about loss and doubles, not pacing (tested elsewhere).
         clock.advance(seconds=max(10.0, (due - clock.now()).total_seconds()))
     notifications = slack.calls("chat.postMessage") + slack.calls("chat.update")
@@ -110,7 +110,7 @@ def test_three_workers_on_postgresql_deliver_2000_notifications_none_lost_none_d
     assert len(replies) == 500
     assert set(replies.values()) == {2}, "each thread has its acknowledgement and resolution"
     with runtime.db.read() as session:
-        assert outbox.failed_count(session) == 0
+        assert queries.failed_count(session) == 0
 
 
 def test_a_worker_process_killed_mid_run_loses_nothing_and_rarely_doubles(

@@ -90,9 +90,8 @@ def test_a_policy_in_use_is_not_deleted(
         step = policies.StepSpec(10, [policies.TargetSpec("user", alice)])
         policy = policies.create_policy(db, name="Default", steps=[step], now=runtime.clock.now())
         policy_id = policy.id
-        services.create_service(
-            db, name="checkout", now=runtime.clock.now(), escalation_policy_id=policy_id
-        )
+        service = services.create_service(db, name="checkout", now=runtime.clock.now())
+        policies.assign_policy(db, service, policy_id)
 
     vic = pages_as(Role.VIEWER, "Vic Viewer")
     page = vic.get(f"/escalation-policies/{policy_id}")

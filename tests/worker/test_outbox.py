@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from watchkeep.core.models import IncidentStatus
 from watchkeep.db.engine import Database
+from watchkeep.outbox import store
+from watchkeep.outbox.models import OutboxRow, OutboxState
 from watchkeep.runtime import Runtime
-from watchkeep.worker import outbox
 from watchkeep.worker.handlers import Handlers, JobContext, PermanentFailure, RetryLater
 from watchkeep.worker.loop import Worker, WorkerOptions, backoff_seconds
-from watchkeep.worker.outbox import OutboxRow, OutboxState
 
 from support import FrozenClock
 
@@ -46,7 +46,7 @@ def put(runtime: Runtime, *names: str, key: str | None = None, delay: float = 0)
     now = runtime.clock.now()
     with runtime.db.write() as session:
         for name in names:
-            outbox.enqueue(
+            store.enqueue(
                 session,
                 "test.record",
                 {"name": name},
@@ -129,7 +129,7 @@ def test_after_max_attempts_a_row_fails_and_stays(
     assert "ValueError: bad payload" in row.last_error
     recorder.failure = None
     with runtime.db.write() as session:
-        assert outbox.requeue_failed(session, now=clock.now()) == 1
+        assert store.requeue_failed(session, now=clock.now()) == 1
     assert worker.drain() == 1
     assert rows(runtime) == []
 
@@ -161,7 +161,7 @@ def test_a_permanent_failure_stops_at_once(runtime: Runtime, recorder: Recorder)
 
 def test_a_row_of_unknown_kind_is_kept_with_the_reason(runtime: Runtime) -> None:
     with runtime.db.write() as session:
-        outbox.enqueue(session, "from.the.future", {}, now=runtime.clock.now())
+        store.enqueue(session, "from.the.future", {}, now=runtime.clock.now())
     runtime.worker().drain()
     [row] = rows(runtime)
     assert row.state is OutboxState.PENDING
@@ -173,7 +173,7 @@ def test_an_expired_lease_hands_the_row_to_another_worker(
 ) -> None:
     put(runtime, "orphan")
     with runtime.db.write() as session:
-        [stolen] = outbox.claim(
+        [stolen] = store.claim(
             session, now=clock.now(), limit=10, lease_seconds=60, worker_id="crashed"
         )
     worker = runtime.worker()
@@ -182,7 +182,7 @@ def test_an_expired_lease_hands_the_row_to_another_worker(
     assert worker.drain() == 1
     assert recorder.ran == ["orphan"]
     with runtime.db.write() as session:
-        assert not outbox.complete(session, stolen), "the first worker lost its lease"
+        assert not store.complete(session, stolen), "the first worker lost its lease"
 
 
 def test_a_commit_wakes_an_idle_worker(runtime: Runtime, recorder: Recorder) -> None:
@@ -274,7 +274,7 @@ def test_two_workers_on_postgresql_never_run_one_row_twice(pg_url: str) -> None:
     with writer.write() as session:
         for i in range(600):
             key = f"incident:{i % 20}" if i % 3 else None
-            outbox.enqueue(
+            store.enqueue(
                 session, "test.record", {"name": str(i)}, now=clock.now(), ordering_key=key
             )
     workers = []

@@ -14,10 +14,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from watchkeep.db.engine import Database
-from watchkeep.worker import outbox
+from watchkeep.outbox import store
+from watchkeep.outbox.models import OutboxRow, OutboxState
 from watchkeep.worker.handlers import Handlers, JobContext
 from watchkeep.worker.loop import Worker
-from watchkeep.worker.outbox import OutboxRow, OutboxState
 
 from support import FrozenClock
 
@@ -27,7 +27,7 @@ DOOMED_WORKER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from watchkeep.core.clock import SystemClock
+    from watchkeep.clock import SystemClock
     from watchkeep.db.engine import Database
     from watchkeep.worker.handlers import Handlers
     from watchkeep.worker.loop import Worker, WorkerOptions
@@ -48,7 +48,7 @@ DOOMED_WORKER = textwrap.dedent(
 def test_a_killed_worker_leaves_its_row_to_be_retried(any_db_url: str, tmp_path: Path) -> None:
     db = Database(any_db_url)
     with db.write() as session:
-        outbox.enqueue(session, "test.slow", {"n": 1}, now=datetime.now(UTC))
+        store.enqueue(session, "test.slow", {"n": 1}, now=datetime.now(UTC))
     marker = tmp_path / "started"
     doomed = subprocess.Popen(
         [sys.executable, "-c", DOOMED_WORKER, any_db_url, str(marker), str(LEASE_SECONDS)]

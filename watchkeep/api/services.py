@@ -10,6 +10,7 @@ from pydantic import Field
 from watchkeep.api.deps import Admin, PageDep, Reader, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
 from watchkeep.core import services
+from watchkeep.oncall import policies
 
 router = APIRouter(prefix="/services", tags=["services"])
 
@@ -56,7 +57,10 @@ class ServiceOut(OutModel):
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ServiceOut)
 def create_service(body: ServiceIn, runtime: RuntimeDep, _: Admin) -> ServiceOut:
     with runtime.db.write() as session:
-        service = services.create_service(session, **body.model_dump(), now=runtime.clock.now())
+        fields = body.model_dump()
+        policy_id = fields.pop("escalation_policy_id")
+        service = services.create_service(session, **fields, now=runtime.clock.now())
+        policies.assign_policy(session, service, policy_id)
         return ServiceOut.model_validate(service)
 
 
@@ -80,7 +84,10 @@ def update_service(
 ) -> ServiceOut:
     with runtime.db.write() as session:
         service = services.get_service(session, service_id)
-        services.update_service(session, service, **body.model_dump(exclude_unset=True))
+        changes = body.model_dump(exclude_unset=True)
+        if "escalation_policy_id" in changes:
+            policies.assign_policy(session, service, changes.pop("escalation_policy_id"))
+        services.update_service(session, service, **changes)
         session.refresh(service)
         return ServiceOut.model_validate(service)
 

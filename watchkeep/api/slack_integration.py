@@ -18,11 +18,11 @@ from watchkeep.api.schemas import StrictModel
 from watchkeep.core.errors import ConflictError
 from watchkeep.core.models import Urgency
 from watchkeep.crypto import mask
+from watchkeep.outbox import queries
 from watchkeep.runtime import Runtime
 from watchkeep.slack import settings
 from watchkeep.slack.errors import SlackError
 from watchkeep.slack.models import SlackWorkspace
-from watchkeep.worker import outbox
 
 router = APIRouter(prefix="/integrations/slack", tags=["slack"])
 
@@ -50,7 +50,7 @@ class TestIn(StrictModel):
 
 
 def _workspace_view(runtime: Runtime, session: Session, workspace: SlackWorkspace) -> dict:
-    pending = outbox.pending_count(session, "slack.")
+    pending = queries.pending_count(session, family="slack")
     return {
         "id": workspace.id,
         "team_id": workspace.team_id,
@@ -68,7 +68,7 @@ def _workspace_view(runtime: Runtime, session: Session, workspace: SlackWorkspac
             "last_delivery_at": workspace.last_delivery_at,
             "rate_limited_until": workspace.rate_limited_until,
             "messages_waiting": pending,
-            "messages_failed": outbox.failed_count(session, "slack."),
+            "messages_failed": queries.failed_count(session, family="slack"),
         },
     }
 

@@ -1,7 +1,6 @@
-"""Domain events: what happened to an incident, as announced through the outbox.
-
-Each is written to the timeline and enqueued (kind `event`) in the transaction
-that made the change; subscribers such as Slack react to them in the worker.
+"""Domain events: what happened to an incident, written to its timeline and
+published on the event bus in the transaction that made the change; subscribers
+such as Slack and escalation react to them in the worker.
 """
 
 from __future__ import annotations
@@ -17,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from watchkeep.core.actors import Actor
 from watchkeep.core.models import Incident, TimelineEvent
-from watchkeep.worker import outbox
+from watchkeep.outbox import bus
+from watchkeep.outbox.bus import DomainEvent
 
-EVENT_JOB = "event"
 _timeline = TimelineEvent.__table__
 _INSERT_TIMELINE = insert(_timeline).returning(_timeline.c.id, sort_by_parameter_order=True)
 
@@ -34,22 +33,6 @@ class EventType(enum.StrEnum):
     NOTE_ADDED = "incident.note_added"
     ESCALATED = "incident.escalated"
     SLA_BREACHED = "incident.sla_breached"
-
-
-def ordering_key(incident_id: int) -> str:
-    """One incident's events are announced one at a time, in order."""
-    return f"incident:{incident_id}"
-
-
-@dataclass(frozen=True)
-class DomainEvent:
-    type: str
-    incident_id: int
-    timeline_event_id: int
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> DomainEvent:
-        return cls(payload["type"], payload["incident_id"], payload["timeline_event_id"])
 
 
 def record(
@@ -77,7 +60,7 @@ def record(
     session.add(entry)
     session.flush()
     if announce:
-        _announce(session, incident.id, entry.id, event_type, now)
+        bus.publish(session, DomainEvent(str(event_type), incident.id, entry.id), now=now)
     return entry
 
 
@@ -114,14 +97,10 @@ def record_entries(
     ]
     entry_ids = session.connection().execute(_INSERT_TIMELINE, rows).scalars().all()
     if announce:
-        outbox.enqueue_many(
+        bus.publish_many(
             session,
-            EVENT_JOB,
             [
-                (
-                    _payload(entry.event_type, entry.incident_id, entry_id),
-                    f"incident:{entry.incident_id}",
-                )
+                DomainEvent(str(entry.event_type), entry.incident_id, entry_id)
                 for entry, entry_id in zip(entries, entry_ids, strict=True)
             ],
             now=now,
@@ -130,19 +109,3 @@ def record_entries(
 
 def _timeline_type(event_type: EventType | str) -> str:
     return str(event_type).removeprefix("incident.")
-
-
-def _payload(event_type: EventType | str, incident_id: int, entry_id: int) -> dict[str, Any]:
-    return {"type": str(event_type), "incident_id": incident_id, "timeline_event_id": entry_id}
-
-
-def _announce(
-    session: Session, incident_id: int, entry_id: int, event_type: EventType | str, now: datetime
-) -> None:
-    outbox.enqueue(
-        session,
-        EVENT_JOB,
-        _payload(event_type, incident_id, entry_id),
-        now=now,
-        ordering_key=ordering_key(incident_id),
-    )

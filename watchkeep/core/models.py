@@ -114,7 +114,8 @@ class Service(Base):
         ForeignKey("teams.id", ondelete="SET NULL"), index=True
     )
     # Filled in by the escalation and Slack work; the columns exist from the start.
-    # A policy in use cannot be deleted (watchkeep.oncall.policies answers 409 first).
+    # Set by on-call (watchkeep.oncall.policies.assign_policy), which also refuses to
+    # delete a policy in use.
     escalation_policy_id: Mapped[int | None] = mapped_column(
         ForeignKey("escalation_policies.id"), index=True
     )

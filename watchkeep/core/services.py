@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from watchkeep.core.errors import ConflictError, InvalidInputError, NotFoundError
 from watchkeep.core.models import Incident, IncidentStatus, Service, Team
-from watchkeep.oncall.models import EscalationPolicy
 
 # A Slack channel id (C…, G… for old private channels) or `#name` under Slack's naming rules.
 _CHANNEL = re.compile(r"^(?:[CG][A-Z0-9]{6,20}|#[a-z0-9_\-]{1,80})$")
@@ -43,7 +42,6 @@ def create_service(
     now: datetime,
     description: str = "",
     team_id: int | None = None,
-    escalation_policy_id: int | None = None,
     slack_channel: str | None = None,
     ack_sla_minutes: int | None = None,
     resolve_sla_minutes: int | None = None,
@@ -55,7 +53,6 @@ def create_service(
         session,
         service,
         team_id=team_id,
-        escalation_policy_id=escalation_policy_id,
         slack_channel=slack_channel,
         ack_sla_minutes=ack_sla_minutes,
         resolve_sla_minutes=resolve_sla_minutes,
@@ -69,7 +66,6 @@ def update_service(
     name: str | None = None,
     description: str | None = None,
     team_id: int | None = UNSET,
-    escalation_policy_id: int | None = UNSET,
     slack_channel: str | None = UNSET,
     ack_sla_minutes: int | None = UNSET,
     resolve_sla_minutes: int | None = UNSET,
@@ -84,15 +80,6 @@ def update_service(
         if team_id is not None and session.get(Team, team_id) is None:
             raise InvalidInputError("team_id", f"no team with id {team_id}")
         service.team_id = team_id
-    if escalation_policy_id is not UNSET:
-        # Incidents triggered from now on escalate by it; those under way keep theirs.
-        if escalation_policy_id is not None and not session.get(
-            EscalationPolicy, escalation_policy_id
-        ):
-            raise InvalidInputError(
-                "escalation_policy_id", f"no escalation policy with id {escalation_policy_id}"
-            )
-        service.escalation_policy_id = escalation_policy_id
     if slack_channel is not UNSET:
         service.slack_channel = normalize_slack_channel(slack_channel)
     if ack_sla_minutes is not UNSET:

@@ -14,15 +14,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from watchkeep import outbox
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
 from watchkeep.core.errors import InvalidInputError, InvalidTransitionError
 from watchkeep.core.events import EventType
 from watchkeep.core.incidents import get_incident
 from watchkeep.core.models import Incident, IncidentStatus, Note
-from watchkeep.worker import outbox
 
-SNOOZE_EXPIRY_JOB = "timer.snooze_expired"
 MAX_SNOOZE = timedelta(days=30)
 MAX_NOTE_LENGTH = 10_000
 
@@ -112,7 +111,9 @@ def snooze(
     incident.snoozed_until = until
     incident.snoozed_by_user_id = actor.user_id
     incident.snoozed_by_name = actor.name
-    outbox.enqueue(session, SNOOZE_EXPIRY_JOB, {"incident_id": incident.id}, now=now, due_at=until)
+    outbox.enqueue(
+        session, outbox.JobKind.SNOOZE_EXPIRED, {"incident_id": incident.id}, now=now, due_at=until
+    )
     events.record(
         session,
         incident,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -21,7 +22,9 @@ from sqlalchemy.orm import Session
 from watchkeep.core import alerts
 from watchkeep.ingest.admission import Admitted, IngestRequest, Refusal, admit
 from watchkeep.ingest.alert import AlertAction, AlertEvent
-from watchkeep.runtime import Runtime
+
+if TYPE_CHECKING:
+    from watchkeep.runtime import Runtime
 
 # A batch that only counted repeats need not wait for PostgreSQL to flush its commit:
 # a crash within the WAL writer's delay (~0.6 s at most) may lose some counts, never an

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -31,7 +31,9 @@ from watchkeep.ingest.alert import AlertEvent
 from watchkeep.ingest.errors import BadEventError, RateLimitedError, UnknownKeyError
 from watchkeep.ingest.models import IntegrationType
 from watchkeep.ingest.writer import IngestWriter
-from watchkeep.runtime import Runtime
+
+if TYPE_CHECKING:
+    from watchkeep.runtime import Runtime
 
 
 async def enqueue(request: Request) -> JSONResponse:

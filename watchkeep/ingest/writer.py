@@ -22,10 +22,13 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from watchkeep.ingest import intake
 from watchkeep.ingest.admission import IngestRequest
-from watchkeep.runtime import Runtime
+
+if TYPE_CHECKING:
+    from watchkeep.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -40,9 +40,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from watchkeep import outbox
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
-from watchkeep.core.events import DomainEvent, EventType
+from watchkeep.core.events import EventType
 from watchkeep.core.models import Incident, IncidentStatus, Service, TimelineEvent
 from watchkeep.oncall import paging
 from watchkeep.oncall.models import (
@@ -51,10 +52,9 @@ from watchkeep.oncall.models import (
     EscalationStep,
     IncidentEscalation,
 )
-from watchkeep.worker import outbox
-from watchkeep.worker.outbox import Job
+from watchkeep.outbox import Job, JobKind
+from watchkeep.outbox.bus import DomainEvent
 
-ESCALATION_STEP_JOB = "timer.escalation_step"
 ACTIVE, PAUSED, STOPPED, EXHAUSTED = (
     EscalationStatus.ACTIVE,
     EscalationStatus.PAUSED,
@@ -270,7 +270,7 @@ def _schedule(session: Session, state: IncidentEscalation, due: datetime, now: d
     state.updated_at = now
     outbox.enqueue(
         session,
-        ESCALATION_STEP_JOB,
+        JobKind.ESCALATION_STEP,
         {"incident_id": state.incident_id, "generation": state.generation},
         now=now,
         due_at=due,

@@ -55,6 +55,15 @@ def list_policies(
     return session.scalars(query).all(), total
 
 
+def assign_policy(session: Session, service: Service, policy_id: int | None) -> None:
+    """Escalate the service's incidents by `policy_id` (None: by none) from now on;
+    incidents under way keep the policy they started with."""
+    if policy_id is not None and session.get(EscalationPolicy, policy_id) is None:
+        raise InvalidInputError("escalation_policy_id", f"no escalation policy with id {policy_id}")
+    service.escalation_policy_id = policy_id
+    session.flush()
+
+
 def services_using(session: Session, policy_id: int) -> Sequence[Service]:
     query = select(Service).where(Service.escalation_policy_id == policy_id)
     return session.scalars(query.order_by(Service.name)).all()

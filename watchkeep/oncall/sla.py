@@ -22,15 +22,15 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from watchkeep import outbox
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
-from watchkeep.core.events import DomainEvent, EventType
+from watchkeep.core.events import EventType
 from watchkeep.core.models import Incident, Service, TimelineEvent
 from watchkeep.oncall.models import IncidentSla
-from watchkeep.worker import outbox
-from watchkeep.worker.outbox import Job
+from watchkeep.outbox import Job, JobKind
+from watchkeep.outbox.bus import DomainEvent
 
-SLA_CHECK_JOB = "timer.sla_check"
 ACKNOWLEDGE, RESOLVE = "acknowledge", "resolve"
 # Timeline entry types that meet each target.
 _MET_BY = {ACKNOWLEDGE: ("acknowledged", "resolved"), RESOLVE: ("resolved",)}
@@ -55,7 +55,7 @@ def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
     for target, due in ((ACKNOWLEDGE, ack_due), (RESOLVE, resolve_due)):
         if due is not None:
             payload = {"incident_id": event.incident_id, "target": target}
-            outbox.enqueue(session, SLA_CHECK_JOB, payload, now=now, due_at=due)
+            outbox.enqueue(session, JobKind.SLA_CHECK, payload, now=now, due_at=due)
 
 
 def check_targets(session: Session, jobs: list[Job], now: datetime) -> None:

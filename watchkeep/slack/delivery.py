@@ -19,15 +19,14 @@ from sqlalchemy.orm import Session
 
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
-from watchkeep.core.events import EVENT_JOB, ordering_key
 from watchkeep.core.models import Incident, TimelineEvent
 from watchkeep.crypto import SecretBox
+from watchkeep.outbox import JobKind, keys, queries
 from watchkeep.slack import render, settings, throttle
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
 from watchkeep.slack.models import SlackMessageRef, SlackWorkspace
 from watchkeep.slack.users import slack_ids_for_emails
-from watchkeep.worker import outbox
 from watchkeep.worker.handlers import JobContext, PermanentFailure, RetryLater
 
 
@@ -104,7 +103,7 @@ class SlackDelivery:
             incident = session.get(Incident, payload["incident_id"])
             if workspace is None or ref is None or incident is None:
                 return
-            if outbox.has_pending(session, EVENT_JOB, ordering_key(incident.id)):
+            if queries.has_pending(session, JobKind.EVENT, keys.incident(incident.id)):
                 return
             message = render.incident_message(incident, self.incident_url(incident.id))
         self.send(

@@ -9,16 +9,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from watchkeep import outbox
 from watchkeep.config import Settings
 from watchkeep.crypto import SecretBox
 from watchkeep.db.engine import Database
+from watchkeep.outbox import JobKind
+from watchkeep.outbox.bus import EventBus
 from watchkeep.slack import notifier, settings
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.delivery import SlackDelivery
 from watchkeep.slack.interactive import respond
 from watchkeep.slack.models import SlackWorkspace
-from watchkeep.worker import outbox
-from watchkeep.worker.dispatch import EventBus
 from watchkeep.worker.handlers import Handlers
 
 CHANNEL_PAGE = 200
@@ -44,12 +45,12 @@ class SlackIntegration:
         self.delivery = SlackDelivery(self.gateway, self.box, self.config.base_url)
 
     def register(self, handlers: Handlers, bus: EventBus) -> None:
-        handlers.register(notifier.POST_JOB, self.delivery.post)
-        handlers.register(notifier.REPLY_JOB, self.delivery.reply)
-        handlers.register(notifier.REFRESH_JOB, self.delivery.refresh)
-        handlers.register(notifier.IDENTIFY_JOB, self.delivery.identify)
+        handlers.register(JobKind.SLACK_POST, self.delivery.post)
+        handlers.register(JobKind.SLACK_REPLY, self.delivery.reply)
+        handlers.register(JobKind.SLACK_REFRESH, self.delivery.refresh)
+        handlers.register(JobKind.SLACK_IDENTIFY, self.delivery.identify)
         handlers.register(
-            respond.RESPOND_JOB,
+            JobKind.SLACK_RESPOND,
             respond.make_sender(self.config.slack_api_url, self.config.slack_timeout_seconds),
         )
         bus.subscribe(notifier.fan_out)
@@ -66,7 +67,7 @@ class SlackIntegration:
             session, self.box, bot_token=bot_token, now=now, workspace=workspace
         )
         self.settings_changed()
-        outbox.enqueue(session, notifier.IDENTIFY_JOB, {"workspace_id": workspace.id}, now=now)
+        outbox.enqueue(session, JobKind.SLACK_IDENTIFY, {"workspace_id": workspace.id}, now=now)
         return workspace
 
     def apply_environment(self, db: Database, now: datetime) -> None:

@@ -13,24 +13,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from watchkeep.core.events import DomainEvent, EventType
+from watchkeep import outbox
+from watchkeep.core.events import EventType
 from watchkeep.core.models import Incident
+from watchkeep.outbox import JobKind, keys, queries
+from watchkeep.outbox.bus import DomainEvent
 from watchkeep.slack import settings
 from watchkeep.slack.models import SlackWorkspace
-from watchkeep.worker import outbox
-from watchkeep.worker.outbox import OutboxRow, OutboxState
-
-POST_JOB = "slack.post"
-REPLY_JOB = "slack.reply"
-REFRESH_JOB = "slack.refresh"
-IDENTIFY_JOB = "slack.identify"
-
-
-def ordering_key(workspace_id: int, incident_id: int) -> str:
-    return f"slack:{workspace_id}:incident:{incident_id}"
 
 
 def fan_out(session: Session, event: DomainEvent, now: datetime) -> None:
@@ -65,9 +56,8 @@ def _announce(
         workspace.last_error_at = now
         return
     payload = {"workspace_id": workspace.id, "incident_id": incident.id, "channel": channel}
-    outbox.enqueue(
-        session, POST_JOB, payload, now=now, ordering_key=ordering_key(workspace.id, incident.id)
-    )
+    key = keys.slack_incident(workspace.id, incident.id)
+    outbox.enqueue(session, JobKind.SLACK_POST, payload, now=now, ordering_key=key)
 
 
 def _follow_up(
@@ -77,30 +67,15 @@ def _follow_up(
     event: DomainEvent,
     now: datetime,
 ) -> None:
-    key = ordering_key(workspace.id, incident.id)
+    key = keys.slack_incident(workspace.id, incident.id)
     if settings.replies_to(workspace, event.type):
         payload = {
             "workspace_id": workspace.id,
             "incident_id": incident.id,
             "timeline_event_id": event.timeline_event_id,
         }
-        outbox.enqueue(session, REPLY_JOB, payload, now=now, ordering_key=key)
-    if not _refresh_waiting(session, key):
+        outbox.enqueue(session, JobKind.SLACK_REPLY, payload, now=now, ordering_key=key)
+    # A refresh not yet started will show this change too.
+    if not queries.has_unstarted(session, JobKind.SLACK_REFRESH, key):
         payload = {"workspace_id": workspace.id, "incident_id": incident.id}
-        outbox.enqueue(session, REFRESH_JOB, payload, now=now, ordering_key=key)
-
-
-def _refresh_waiting(session: Session, key: str) -> bool:
-    """A refresh not yet started will show this change too."""
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    OutboxRow.kind == REFRESH_JOB,
-                    OutboxRow.ordering_key == key,
-                    OutboxRow.state == OutboxState.PENDING,
-                    OutboxRow.locked_by.is_(None),
-                )
-            )
-        )
-    )
+        outbox.enqueue(session, JobKind.SLACK_REFRESH, payload, now=now, ordering_key=key)

@@ -20,7 +20,7 @@ from slack_sdk.oauth.state_store import OAuthStateStore
 from sqlalchemy import ForeignKey, String, delete
 from sqlalchemy.orm import Mapped, mapped_column
 
-from watchkeep.core.clock import Clock
+from watchkeep.clock import Clock
 from watchkeep.db.base import Base
 from watchkeep.db.engine import Database
 

@@ -204,14 +204,17 @@ def _save(request: Request, form: ServiceForm, service_id: int | None) -> Respon
             request, form.values, service_id=service_id, errors=form.errors, status_code=422
         )
     runtime = runtime_of(request)
+    fields = dict(form.fields)
+    policy_id = fields.pop("escalation_policy_id")
     try:
         with runtime.db.write() as db:
             if service_id is None:
-                service = services.create_service(db, now=runtime.clock.now(), **form.fields)
+                service = services.create_service(db, now=runtime.clock.now(), **fields)
             else:
                 service = services.update_service(
-                    db, services.get_service(db, service_id), **form.fields
+                    db, services.get_service(db, service_id), **fields
                 )
+            policies.assign_policy(db, service, policy_id)
             saved_id, name = service.id, service.name
     except InvalidInputError as exc:
         errors = {exc.field: exc.message}

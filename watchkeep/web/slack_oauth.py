@@ -23,17 +23,16 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth import AuthorizeUrlGenerator
 from starlette.responses import RedirectResponse, Response
 
+from watchkeep import outbox
 from watchkeep.runtime import Runtime
 from watchkeep.slack import settings
 from watchkeep.slack.delivery import record_identity
 from watchkeep.slack.models import SlackApp
-from watchkeep.slack.notifier import IDENTIFY_JOB
 from watchkeep.slack.oauth_states import DatabaseOAuthStateStore
 from watchkeep.web.auth import Admin, runtime_of, verify_csrf
 from watchkeep.web.errors import error_page
 from watchkeep.web.rendering import finish, redirect
 from watchkeep.web.slack_manifest import BOT_SCOPES, OAUTH_CALLBACK_PATH
-from watchkeep.worker import outbox
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -137,7 +136,9 @@ def _connect(request: Request, runtime: Runtime, client: WebClient, answer: dict
         if identity is not None:
             record_identity(db, workspace, identity)
         else:
-            outbox.enqueue(db, IDENTIFY_JOB, {"workspace_id": workspace.id}, now=now)
+            outbox.enqueue(
+                db, outbox.JobKind.SLACK_IDENTIFY, {"workspace_id": workspace.id}, now=now
+            )
         name = team.get("name") or "The workspace"
     runtime.slack.settings_changed()
     return redirect(request, SETTINGS, notice=f"{name} is connected. Choose its default channel.")

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchkeep.crypto import SecretBox, mask
+from watchkeep.outbox import keys, queries
+from watchkeep.outbox.models import OutboxState
 from watchkeep.slack import settings
 from watchkeep.slack.models import DEFAULT_EVENTS, SlackApp, SlackWorkspace
-from watchkeep.worker.outbox import OutboxRow, OutboxState
 
 EVENT_LABELS = {
     "incident_triggered": "Incident triggered (the first message)",
@@ -70,14 +70,7 @@ def credentials(db: Session, box: SecretBox) -> Credentials:
 
 
 def health(db: Session, workspace: SlackWorkspace, now: datetime) -> Health:
-    counts = dict(
-        db.execute(
-            select(OutboxRow.state, func.count())
-            .where(OutboxRow.ordering_key.startswith(f"slack:{workspace.id}:"))
-            .where(OutboxRow.state.in_([OutboxState.PENDING, OutboxState.FAILED]))
-            .group_by(OutboxRow.state)
-        ).all()
-    )
+    counts = queries.counts_by_state(db, keys.slack_workspace(workspace.id))
     limited = workspace.rate_limited_until
     return Health(
         workspace.last_error,

@@ -1,8 +1,8 @@
-"""The transactional outbox and the worker that drains it.
+"""The worker: the loop that drains the outbox, and the contract of a job handler.
 
-Every incident change enqueues its domain events in the same transaction as the
-change; timers (snooze expiry, escalation steps, SLA deadlines) are rows with a
-future due time. Workers claim due rows (leases, plus `FOR UPDATE SKIP LOCKED`
-on PostgreSQL), run their handlers, retry with backoff and keep a failed row
-with its error. A crash or an outage delays work; it never loses it.
+Workers claim due rows (leases, plus `FOR UPDATE SKIP LOCKED` on PostgreSQL),
+run their handlers in a pool, retry with capped backoff and keep a failed row
+with its error. A crash or an outage delays work; it never loses it. Which
+handler runs which job kind is assembled at start-up (`Handlers`); the worker
+knows no domain.
 """

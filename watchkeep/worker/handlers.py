@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from watchkeep.core.clock import Clock
+from watchkeep.clock import Clock
 from watchkeep.db.engine import Database
-from watchkeep.worker import outbox
-from watchkeep.worker.outbox import Job
+from watchkeep.outbox import store
+from watchkeep.outbox.kinds import JobKind
+from watchkeep.outbox.store import Job
 
 
 class RetryLater(Exception):
@@ -59,7 +60,7 @@ class JobContext:
         """
         with self.db.write() as session:
             yield session
-            if not outbox.complete(session, self.job):
+            if not store.complete(session, self.job):
                 raise LeaseLostError(f"outbox row {self.job.id} was taken over")
         self.completed = True
 
@@ -76,12 +77,12 @@ class Handlers:
         self._by_kind: dict[str, Handler] = {}
         self._batches: dict[str, BatchHandler] = {}
 
-    def register(self, kind: str, handler: Handler) -> None:
+    def register(self, kind: JobKind, handler: Handler) -> None:
         if kind in self._by_kind:
             raise ValueError(f"a handler for {kind!r} is already registered")
         self._by_kind[kind] = handler
 
-    def register_batch(self, kind: str, handler: BatchHandler) -> None:
+    def register_batch(self, kind: JobKind, handler: BatchHandler) -> None:
         """A handler that only writes to the database: the worker runs a whole
         claimed batch of `kind` in one transaction (and each job alone if that fails)."""
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from watchkeep.core.clock import Clock
+from watchkeep.clock import Clock
 from watchkeep.db.engine import Database
-from watchkeep.worker import outbox
+from watchkeep.outbox import store
+from watchkeep.outbox.store import Job
 from watchkeep.worker.handlers import (
     Handlers,
     JobContext,
@@ -23,7 +24,6 @@ from watchkeep.worker.handlers import (
     PermanentFailure,
     RetryLater,
 )
-from watchkeep.worker.outbox import Job
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Worker:
     def run_once(self) -> int:
         """Claim one batch and run it to the end; answers how many jobs ran."""
         with self.db.write() as session:
-            jobs = outbox.claim(
+            jobs = store.claim(
                 session,
                 now=self.clock.now(),
                 limit=self.options.batch,
@@ -85,7 +85,7 @@ class Worker:
         try:
             with self.db.write() as session:
                 handler(session, jobs, self.clock.now())
-                if not outbox.complete_all(session, jobs):
+                if not store.complete_all(session, jobs):
                     raise LeaseLostError("an outbox row of the batch was taken over")
         except Exception:
             log.warning("batch of %d %s jobs failed; running them one by one", len(jobs), kind)
@@ -123,7 +123,7 @@ class Worker:
     def _wait_for_work(self) -> None:
         timeout = self.options.poll_seconds
         with self.db.read() as session:
-            due = outbox.next_due_at(session)
+            due = store.next_due_at(session)
         if due is not None:
             timeout = min(timeout, max(0.0, (due - self.clock.now()).total_seconds()))
         self._wake.wait(timeout)
@@ -138,7 +138,7 @@ class Worker:
             handler(context)
             if not context.completed:
                 with self.db.write() as session:
-                    if not outbox.complete(session, job):
+                    if not store.complete(session, job):
                         log.warning("outbox row %s finished after its lease was lost", job.id)
         except LeaseLostError:
             log.warning("outbox row %s: lease lost, its changes were rolled back", job.id)
@@ -147,13 +147,13 @@ class Worker:
         except PermanentFailure as exc:
             log.warning("outbox row %s (%s) failed for good: %s", job.id, job.kind, exc)
             with self.db.write() as session:
-                outbox.fail(session, job, error=str(exc))
+                store.fail(session, job, error=str(exc))
         except Exception as exc:
             error = "".join(traceback.format_exception_only(exc)).strip()
             if job.attempts >= self.options.max_attempts:
                 log.error("outbox row %s (%s) gave up: %s", job.id, job.kind, error)
                 with self.db.write() as session:
-                    outbox.fail(session, job, error=error)
+                    store.fail(session, job, error=error)
             else:
                 log.warning("outbox row %s (%s) will retry: %s", job.id, job.kind, error)
                 self._retry(job, error, None)
@@ -169,7 +169,7 @@ class Worker:
             after_seconds = backoff_seconds(job.attempts, self.options)
         with self.db.write() as session:
             due_at = self.clock.now() + timedelta(seconds=after_seconds)
-            outbox.retry(session, job, due_at=due_at, error=error, payload=payload)
+            store.retry(session, job, due_at=due_at, error=error, payload=payload)
 
 
 def backoff_seconds(attempts: int, options: WorkerOptions) -> float:

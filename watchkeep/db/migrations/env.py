@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from watchkeep.db.models import Base
+from watchkeep.schema import Base
 
 config = context.config
 connection = config.attributes["connection"]

@@ -8,15 +8,19 @@ to authorize a click.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.concurrency import run_in_threadpool
 
-from watchkeep.runtime import Runtime
 from watchkeep.slack.interactive import actions, modals
 from watchkeep.slack.interactive.directory import WorkspaceDirectory
 from watchkeep.slack.interactive.interactions import Interactions
+
+if TYPE_CHECKING:
+    from watchkeep.runtime import Runtime
 
 
 def build_bolt_app(runtime: Runtime) -> tuple[AsyncApp, Interactions]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
@@ -20,10 +20,12 @@ from watchkeep.core.errors import (
 )
 from watchkeep.core.models import IncidentStatus
 from watchkeep.core.permissions import Permission, require
-from watchkeep.runtime import Runtime
 from watchkeep.slack.interactive import respond
 from watchkeep.slack.interactive.directory import KnownWorkspace, WorkspaceDirectory
 from watchkeep.slack.interactive.identity import resolve_actor
+
+if TYPE_CHECKING:
+    from watchkeep.runtime import Runtime
 
 T = TypeVar("T")
 

@@ -13,10 +13,8 @@ from urllib.parse import urlsplit
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session
 
-from watchkeep.worker import outbox
+from watchkeep import outbox
 from watchkeep.worker.handlers import Handler, JobContext, PermanentFailure, RetryLater
-
-RESPOND_JOB = "slack.respond"
 
 
 def trusted_response_url(url: str | None, slack_api_url: str) -> bool:
@@ -39,7 +37,7 @@ def enqueue_ephemeral(
     if not trusted_response_url(response_url, slack_api_url):
         return False
     payload = {"response_url": response_url, "text": text}
-    outbox.enqueue(session, RESPOND_JOB, payload, now=now)
+    outbox.enqueue(session, outbox.JobKind.SLACK_RESPOND, payload, now=now)
     return True
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter
 
-from watchkeep.runtime import Runtime
 from watchkeep.slack import settings
 from watchkeep.slack.commands.dispatch import SlashCommands
 from watchkeep.slack.interactive.bolt_app import build_bolt_app
 from watchkeep.slack.interactive.routes import make_router
 from watchkeep.slack.interactive.verify import RequestVerifier
+
+if TYPE_CHECKING:
+    from watchkeep.runtime import Runtime
 
 
 def slack_routes(runtime: Runtime) -> APIRouter:

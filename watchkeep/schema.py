@@ -4,9 +4,9 @@ from watchkeep.core import models as core_models
 from watchkeep.db.base import Base
 from watchkeep.ingest import models as ingest_models
 from watchkeep.oncall import models as oncall_models
+from watchkeep.outbox import models as outbox_models
 from watchkeep.slack import models as slack_models
 from watchkeep.slack import oauth_states
-from watchkeep.worker import outbox
 
 __all__ = [
     "Base",
@@ -14,6 +14,6 @@ __all__ = [
     "ingest_models",
     "oauth_states",
     "oncall_models",
-    "outbox",
+    "outbox_models",
     "slack_models",
 ]

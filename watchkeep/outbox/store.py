@@ -1,8 +1,11 @@
-"""The outbox table and its operations: enqueue, claim, complete, retry, fail."""
+"""Outbox operations: enqueue in the caller's transaction; claim, complete, retry, fail.
+
+Rows sharing an ordering key run one at a time, in id order; a claimed row is
+leased, so a worker that dies mid-row gives it back when its lease runs out.
+"""
 
 from __future__ import annotations
 
-import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,12 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
-    Enum,
-    Index,
-    String,
-    Text,
     bindparam,
     case,
     delete,
@@ -26,44 +24,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.orm import Session, aliased
 
-from watchkeep.db.base import Base, BigId
 from watchkeep.db.engine import OUTBOX_TOUCHED
-
-
-class OutboxState(enum.StrEnum):
-    PENDING = "PENDING"
-    FAILED = "FAILED"
-
-
-class OutboxRow(Base):
-    """A unit of work due at `due_at`. Done rows are deleted; failed ones stay."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (
-        Index("ix_outbox_state_due", "state", "due_at"),
-        # state in the middle: PostgreSQL's generic plan for the claim then checks a key's
-        # earlier pending rows from the index alone (7 s → 30 ms a claim on 10,000 rows).
-        Index("ix_outbox_ordering", "ordering_key", "state", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(100))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # Rows sharing a key run one at a time, in id order (e.g. one incident's messages).
-    ordering_key: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[OutboxState] = mapped_column(
-        Enum(OutboxState, native_enum=False, length=10, create_constraint=True),
-        default=OutboxState.PENDING,
-    )
-    due_at: Mapped[datetime]
-    attempts: Mapped[int] = mapped_column(default=0)
-    locked_by: Mapped[str | None] = mapped_column(String(64))
-    locked_until: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime]
-
+from watchkeep.outbox.kinds import JobKind
+from watchkeep.outbox.models import OutboxRow, OutboxState
 
 _outbox = OutboxRow.__table__
 _INSERT = insert(_outbox)
@@ -99,7 +64,7 @@ def _first_of_its_key() -> ColumnElement[bool]:
 
 def enqueue(
     session: Session,
-    kind: str,
+    kind: JobKind,
     payload: dict[str, Any],
     *,
     now: datetime,
@@ -119,7 +84,7 @@ def enqueue(
 
 def enqueue_many(
     session: Session,
-    kind: str,
+    kind: JobKind,
     payloads: Sequence[tuple[dict[str, Any], str | None]],
     *,
     now: datetime,
@@ -132,7 +97,7 @@ def enqueue_many(
 
 
 def _values(
-    kind: str,
+    kind: JobKind,
     payload: dict[str, Any],
     ordering_key: str | None,
     *,
@@ -140,7 +105,7 @@ def _values(
     due_at: datetime | None,
 ) -> dict[str, Any]:
     return {
-        "kind": kind,
+        "kind": str(kind),
         "payload": payload,
         "ordering_key": ordering_key,
         "state": OutboxState.PENDING,
@@ -249,40 +214,16 @@ def next_due_at(session: Session) -> datetime | None:
     )
 
 
-def pending_count(session: Session, kind_prefix: str = "") -> int:
-    query = select(func.count()).where(OutboxRow.state == OutboxState.PENDING)
-    if kind_prefix:
-        query = query.where(OutboxRow.kind.startswith(kind_prefix))
-    return session.scalar(query) or 0
-
-
-def has_pending(session: Session, kind: str, ordering_key: str) -> bool:
-    query = select(
-        exists().where(
-            OutboxRow.kind == kind,
-            OutboxRow.ordering_key == ordering_key,
-            OutboxRow.state == OutboxState.PENDING,
-        )
-    )
-    return bool(session.scalar(query))
-
-
-def failed_count(session: Session, kind_prefix: str = "") -> int:
-    query = select(func.count()).where(OutboxRow.state == OutboxState.FAILED)
-    if kind_prefix:
-        query = query.where(OutboxRow.kind.startswith(kind_prefix))
-    return session.scalar(query) or 0
-
-
-def requeue_failed(session: Session, *, now: datetime, kind_prefix: str = "") -> int:
-    """Give failed rows another run (after an operator fixed the cause)."""
+def requeue_failed(session: Session, *, now: datetime, family: str | None = None) -> int:
+    """Give failed rows (of every kind, or one family) another run, after an operator
+    fixed the cause."""
     query = (
         update(OutboxRow)
         .where(OutboxRow.state == OutboxState.FAILED)
         .values(state=OutboxState.PENDING, due_at=now, attempts=0)
     )
-    if kind_prefix:
-        query = query.where(OutboxRow.kind.startswith(kind_prefix))
+    if family:
+        query = query.where(OutboxRow.kind.startswith(f"{family}."))
     count = session.execute(query).rowcount
     if count:
         session.info[OUTBOX_TOUCHED] = True

@@ -1,0 +1,22 @@
+"""Ordering keys: rows that share one run one at a time, in the order they were made.
+
+One helper per key format, so that the writer of a key and every reader of it
+(coalescing, health counts) agree.
+"""
+
+from __future__ import annotations
+
+
+def incident(incident_id: int) -> str:
+    """One incident's domain events are fanned out in order."""
+    return f"incident:{incident_id}"
+
+
+def slack_incident(workspace_id: int, incident_id: int) -> str:
+    """One incident's messages in one workspace: the post first, then replies and updates."""
+    return f"{slack_workspace(workspace_id)}incident:{incident_id}"
+
+
+def slack_workspace(workspace_id: int) -> str:
+    """The prefix shared by every ordering key of one workspace's messages."""
+    return f"slack:{workspace_id}:"

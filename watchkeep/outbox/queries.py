@@ -1,0 +1,66 @@
+"""What other packages may ask of the outbox, as named questions."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from watchkeep.outbox.kinds import JobKind
+from watchkeep.outbox.models import OutboxRow, OutboxState
+
+
+def pending_count(
+    session: Session, *, family: str | None = None, kind: JobKind | None = None
+) -> int:
+    """Rows waiting to run: of every kind, of one family (`slack`, `timer`) or one kind."""
+    return _count(session, OutboxState.PENDING, family, kind)
+
+
+def failed_count(
+    session: Session, *, family: str | None = None, kind: JobKind | None = None
+) -> int:
+    """Rows that gave up and wait for an operator."""
+    return _count(session, OutboxState.FAILED, family, kind)
+
+
+def _count(session: Session, state: OutboxState, family: str | None, kind: JobKind | None) -> int:
+    query = select(func.count()).where(OutboxRow.state == state)
+    if family:
+        query = query.where(OutboxRow.kind.startswith(f"{family}."))
+    if kind:
+        query = query.where(OutboxRow.kind == kind)
+    return session.scalar(query) or 0
+
+
+def has_pending(session: Session, kind: JobKind, ordering_key: str) -> bool:
+    """A row of `kind` with this key still waits (or runs)."""
+    return _exists(session, kind, ordering_key, unstarted=False)
+
+
+def has_unstarted(session: Session, kind: JobKind, ordering_key: str) -> bool:
+    """A row of `kind` with this key waits and no worker has begun it: work enqueued
+    now may rely on it to run later (coalescing)."""
+    return _exists(session, kind, ordering_key, unstarted=True)
+
+
+def _exists(session: Session, kind: JobKind, ordering_key: str, *, unstarted: bool) -> bool:
+    conditions = [
+        OutboxRow.kind == kind,
+        OutboxRow.ordering_key == ordering_key,
+        OutboxRow.state == OutboxState.PENDING,
+    ]
+    if unstarted:
+        conditions.append(OutboxRow.locked_by.is_(None))
+    return bool(session.scalar(select(exists().where(*conditions))))
+
+
+def counts_by_state(session: Session, key_prefix: str) -> dict[OutboxState, int]:
+    """Pending and failed rows whose ordering key starts with `key_prefix`."""
+    rows = session.execute(
+        select(OutboxRow.state, func.count())
+        .where(OutboxRow.ordering_key.startswith(key_prefix))
+        .group_by(OutboxRow.state)
+    )
+    counts = dict.fromkeys(OutboxState, 0)
+    counts.update(dict(rows.tuples()))
+    return counts
