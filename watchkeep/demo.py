@@ -21,14 +21,14 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from watchkeep import outbox
 from watchkeep.core import accounts, incidents, services, teams, transitions
 from watchkeep.core.actors import Actor
 from watchkeep.core.models import Role, Source, Urgency
 from watchkeep.fakeslack import FakeSlackServer, SlackState, seed_demo
 from watchkeep.runtime import Runtime
-from watchkeep.slack import settings as slack_settings
+from watchkeep.slack import credentials, workspaces
 from watchkeep.slack.models import SlackWorkspace
+from watchkeep.slack.workspaces import CheckedToken
 
 ADMIN_EMAIL = "admin@example.com"
 PEOPLE = (
@@ -84,7 +84,7 @@ def _connect_fake_slack(runtime: Runtime, db: Session, state: SlackState) -> Non
     db.execute(delete(SlackWorkspace))
     [workspace] = list(state.workspaces.values())
     now = runtime.clock.now()
-    slack_settings.set_app_credentials(
+    credentials.set_app_credentials(
         db,
         runtime.secrets,
         {
@@ -94,17 +94,18 @@ def _connect_fake_slack(runtime: Runtime, db: Session, state: SlackState) -> Non
         },
         now=now,
     )
-    connected = slack_settings.connect_workspace(
+    connected = workspaces.store_token(
         db,
         runtime.secrets,
-        bot_token=workspace.token,
+        CheckedToken(workspace.token),
         now=now,
-        team_id=workspace.team_id,
-        team_name=workspace.name,
-        bot_user_id=workspace.bot_user_id,
+        team={
+            "id": workspace.team_id,
+            "name": workspace.name,
+            "bot_user_id": workspace.bot_user_id,
+        },
     )
-    outbox.enqueue(db, outbox.JobKind.SLACK_IDENTIFY, {"workspace_id": connected.id}, now=now)
-    slack_settings.update_preferences(connected, {"default_channel": "#incidents"}, now=now)
+    workspaces.update_preferences(connected, {"default_channel": "#incidents"}, now=now)
 
 
 def _seed_organisation(runtime: Runtime, db: Session, admin: Actor) -> None:

@@ -12,7 +12,7 @@ from watchkeep.db.engine import Database
 from watchkeep.oncall.wiring import register_oncall
 from watchkeep.outbox import JobKind
 from watchkeep.outbox.bus import EventBus
-from watchkeep.slack.integration import SlackIntegration
+from watchkeep.slack.adapter import SlackAdapter
 from watchkeep.worker.handlers import Handlers
 from watchkeep.worker.loop import Worker, WorkerOptions
 
@@ -23,7 +23,7 @@ class Runtime:
     db: Database
     clock: Clock
     secrets: SecretBox
-    slack: SlackIntegration
+    slack: SlackAdapter
     handlers: Handlers = field(default_factory=Handlers)
     bus: EventBus = field(default_factory=EventBus)
 
@@ -43,12 +43,13 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     # Resolved now so that the first start keeps one key in the data folder for good.
     secrets = SecretBox(settings.resolved_secret_key)
     db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    clock = clock or SystemClock()
     runtime = Runtime(
         settings=settings,
         db=db,
-        clock=clock or SystemClock(),
+        clock=clock,
         secrets=secrets,
-        slack=SlackIntegration(settings, secrets),
+        slack=SlackAdapter(settings, secrets, db, clock),
     )
     runtime.handlers.register_batch(JobKind.EVENT, runtime.bus.dispatch)
     register_core_jobs(runtime.handlers)

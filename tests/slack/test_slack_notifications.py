@@ -4,6 +4,8 @@ lands in the thread and updates the message."""
 from __future__ import annotations
 
 from watchkeep.fakeslack import SlackState, Workspace
+from watchkeep.slack import workspaces
+from watchkeep.slack.workspaces import CheckedToken
 
 from support import Api, Delivery
 
@@ -230,7 +232,9 @@ def test_a_services_channel_applies_in_the_primary_workspace_only(
     other = slack.create_workspace("Globex")
     slack.add_channel(other, "alerts")
     with runtime.db.write() as session:
-        workspace = runtime.slack.connect(session, other.token, runtime.clock.now())
+        workspace = workspaces.store_token(
+            session, runtime.secrets, CheckedToken(other.token), now=runtime.clock.now()
+        )
         workspace.default_channel = "#alerts"
     service = admin_api.post("/api/v1/services", {"name": "pay", "slack_channel": "#payments"})
     trigger(admin_api, service.json()["id"], title="payments down")

@@ -10,7 +10,7 @@ from watchkeep.config import Settings
 from watchkeep.core.models import Role
 from watchkeep.fakeslack import SlackState, Workspace
 from watchkeep.runtime import Runtime, build_runtime
-from watchkeep.slack import settings as slack_settings
+from watchkeep.slack import credentials, workspaces
 
 from support import Api, Delivery
 
@@ -136,9 +136,9 @@ def test_environment_credentials_connect_the_workspace_at_start(
     started.slack.apply_environment(started.db, started.clock.now())  # a restart changes nothing
     deliver()
     with started.db.read() as session:
-        [workspace] = slack_settings.list_workspaces(session)
+        [workspace] = workspaces.list_workspaces(session)
         assert workspace.team_id == team.team_id
-        assert slack_settings.accepted_signing_secrets(
+        assert credentials.accepted_signing_secrets(
             session, started.secrets, started.clock.now()
         ) == [SIGNING_SECRET]
     started.db.dispose()

@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from watchkeep.fakeslack import FakeSlackServer, SlackState, Workspace
 from watchkeep.outbox import JobKind, queries
 from watchkeep.runtime import Runtime
-from watchkeep.slack import render
+from watchkeep.slack import render, workspaces
 from watchkeep.slack.interactive.respond import trusted_response_url
+from watchkeep.slack.workspaces import CheckedToken
 
 from slack_payloads import SIGNING_SECRET, SlackSender, signed_headers
 from support import Api, Delivery
@@ -182,7 +183,9 @@ def test_each_workspace_acts_with_its_own_token(
 ) -> None:
     other = slack.create_workspace("Globex")
     with runtime.db.write() as session:
-        runtime.slack.connect(session, other.token, runtime.clock.now())
+        workspaces.store_token(
+            session, runtime.secrets, CheckedToken(other.token), now=runtime.clock.now()
+        )
     deliver()
     user = slack.add_user(other, "hank", email="hank@globex.example", real_name="Hank")
     SlackSender(client, slack_server, other).click(user, render.ACKNOWLEDGE, str(incident["id"]))

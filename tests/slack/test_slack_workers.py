@@ -20,7 +20,8 @@ from watchkeep.db.engine import Database
 from watchkeep.fakeslack import FakeSlackServer, SlackState, Workspace
 from watchkeep.outbox import queries, store
 from watchkeep.runtime import Runtime
-from watchkeep.slack import settings as slack_settings
+from watchkeep.slack import workspaces
+from watchkeep.slack.workspaces import CheckedToken
 from watchkeep.worker.loop import Worker, WorkerOptions
 
 from support import Delivery, FrozenClock
@@ -30,8 +31,10 @@ RESPONDER = Actor(name="Rita", source=Source.API)
 
 def connect(runtime: Runtime, team: Workspace) -> None:
     with runtime.db.write() as session:
-        workspace = runtime.slack.connect(session, team.token, runtime.clock.now())
-        slack_settings.update_preferences(
+        workspace = workspaces.store_token(
+            session, runtime.secrets, CheckedToken(team.token), now=runtime.clock.now()
+        )
+        workspaces.update_preferences(
             workspace, {"default_channel": "#incidents"}, now=runtime.clock.now()
         )
 

@@ -17,7 +17,7 @@ except ImportError:  # the `chromium` fixture skips these tests with the reason 
 
 from watchkeep.core import accounts
 from watchkeep.fakeslack import SlackState, Workspace
-from watchkeep.slack import settings as slack_settings
+from watchkeep.slack import workspaces
 
 from browser_fixtures import screenshot, sign_in
 from live_server import LiveServer
@@ -72,7 +72,7 @@ def test_an_admin_sets_up_slack_and_responds_to_an_incident(
     expect(page.get_by_text("test message sent to #incidents")).to_be_visible()
     screenshot(page, "02-settings-slack")
     with live.runtime.db.read() as db:
-        [acme_row] = slack_settings.list_workspaces(db)
+        [acme_row] = workspaces.list_workspaces(db)
     assert acme_row.default_channel == slack.channel("#team-230", team=acme).id
     assert "Watchkeep is connected" in slack.messages_in("#incidents", team=acme)[0].text
 
@@ -84,7 +84,7 @@ def test_an_admin_sets_up_slack_and_responds_to_an_incident(
     expect(page.get_by_text("Globex is connected. Choose its default channel.")).to_be_visible()
     expect(page.get_by_role("heading", name="Globex")).to_be_visible()
     with live.runtime.db.read() as db:
-        teams = {w.team_id for w in slack_settings.list_workspaces(db)}
+        teams = {w.team_id for w in workspaces.list_workspaces(db)}
     assert teams == {acme.team_id, globex.team_id}
 
     # A service announced in #payments.

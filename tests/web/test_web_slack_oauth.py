@@ -12,7 +12,7 @@ import pytest
 from watchkeep.core.models import Role
 from watchkeep.fakeslack import SlackState, Workspace
 from watchkeep.runtime import Runtime
-from watchkeep.slack import settings as slack_settings
+from watchkeep.slack import workspaces
 
 from support import FrozenClock
 from web_support import Pages, text_of
@@ -71,7 +71,7 @@ def test_add_workspace_installs_through_slack_and_connects_it(
     assert done.url.path == PAGE
     assert "Globex is connected. Choose its default channel." in text_of(done)
     with runtime.db.read() as db:
-        [workspace] = slack_settings.list_workspaces(db)
+        [workspace] = workspaces.list_workspaces(db)
         token = runtime.slack.token(workspace)
     assert (workspace.team_id, workspace.team_name) == (globex.team_id, "Globex")
     assert (workspace.bot_user_id, workspace.bot_id) == (globex.bot_user_id, globex.bot_id)
@@ -103,7 +103,7 @@ def test_a_state_is_good_once_only_and_for_ten_minutes(
     assert forged.status_code == 400
     assert app_saved.get(f"{CALLBACK}?code=whatever").status_code == 400
     with runtime.db.read() as db:
-        assert len(slack_settings.list_workspaces(db)) == 1
+        assert len(workspaces.list_workspaces(db)) == 1
 
 
 def test_a_state_works_only_for_the_admin_who_started(
@@ -114,7 +114,7 @@ def test_a_state_works_only_for_the_admin_who_started(
     other = pages_as(Role.ADMIN, "Otto Other")
     assert other.get(callback).status_code == 400
     with runtime.db.read() as db:
-        assert slack_settings.list_workspaces(db) == []
+        assert workspaces.list_workspaces(db) == []
 
 
 def test_a_cancelled_install_or_a_bad_code_connects_nothing(
@@ -129,7 +129,7 @@ def test_a_cancelled_install_or_a_bad_code_connects_nothing(
     assert bad.status_code == 502
     assert "Slack refused the install: invalid_code." in text_of(bad)
     with runtime.db.read() as db:
-        assert slack_settings.list_workspaces(db) == []
+        assert workspaces.list_workspaces(db) == []
 
 
 def test_signing_in_on_the_way_back_still_completes_the_install(
@@ -161,7 +161,7 @@ def test_each_workspace_keeps_its_own_preferences(
     for workspace in (acme, globex):
         app_saved.get(approve(start_install(app_saved), workspace))
     with runtime.db.read() as db:
-        ids = {w.team_name: w.id for w in slack_settings.list_workspaces(db)}
+        ids = {w.team_name: w.id for w in workspaces.list_workspaces(db)}
     assert set(ids) == {"Acme Corp", "Globex"}
     app_saved.get(f"{PAGE}/workspaces/{ids['Globex']}")
     app_saved.submit(
@@ -176,8 +176,8 @@ def test_each_workspace_keeps_its_own_preferences(
     assert "Acme Corp" in page
     assert "Globex" in page
     with runtime.db.read() as db:
-        acme_row = slack_settings.get_workspace(db, ids["Acme Corp"])
-        globex_row = slack_settings.get_workspace(db, ids["Globex"])
+        acme_row = workspaces.get_workspace(db, ids["Acme Corp"])
+        globex_row = workspaces.get_workspace(db, ids["Globex"])
     assert (acme_row.default_channel, acme_row.urgency_filter) == (None, "all")
     assert globex_row.urgency_filter == "high"
     assert globex_row.default_channel == slack.channel("#globex-alerts", team=globex).id

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from watchkeep.core.models import Role
 from watchkeep.fakeslack import SlackState, Workspace
 from watchkeep.runtime import Runtime
-from watchkeep.slack import settings as slack_settings
+from watchkeep.slack import credentials, workspaces
 
 from support import Delivery
 from web_support import Pages, text_of
@@ -32,7 +32,7 @@ def connect(pages: Pages, workspace: Workspace, deliver: Delivery, **extra: str)
     assert "Slack settings saved." in text_of(saved), text_of(saved)
     deliver()  # the identify job asks Slack which team the token belongs to
     with pages.client.app.state.runtime.db.read() as db:  # type: ignore[attr-defined]
-        [workspace_row] = slack_settings.list_workspaces(db)
+        [workspace_row] = workspaces.list_workspaces(db)
         return workspace_row.id
 
 
@@ -75,9 +75,9 @@ def test_secrets_are_saved_encrypted_and_never_shown_back(
 
     pages.submit(f"{PAGE}/app", {"client_id": "1111.2222"})  # secrets left empty: kept
     with runtime.db.read() as db:
-        assert slack_settings.accepted_signing_secrets(
-            db, runtime.secrets, runtime.clock.now()
-        ) == [SIGNING_SECRET]
+        assert credentials.accepted_signing_secrets(db, runtime.secrets, runtime.clock.now()) == [
+            SIGNING_SECRET
+        ]
     with runtime.db.engine.connect() as connection:
         stored = str(connection.execute(text("SELECT * FROM slack_app")).all())
         stored += str(connection.execute(text("SELECT * FROM slack_workspaces")).all())
@@ -99,7 +99,7 @@ def test_bad_credentials_are_explained_next_to_each_field_and_nothing_is_saved(
     again = pages.submit(f"{PAGE}/app", {"client_id": "1.2", "bot_token": "not-a-token"})
     assert 'id="bot_token-error">must be a Slack bot token (xoxb-…)' in again.text
     with runtime.db.read() as db:
-        assert slack_settings.list_workspaces(db) == []
+        assert workspaces.list_workspaces(db) == []
 
 
 def test_a_token_slack_refuses_is_not_kept(
@@ -111,7 +111,7 @@ def test_a_token_slack_refuses_is_not_kept(
     assert refused.status_code == 422
     assert 'id="bot_token-error">Slack refused this token: token_revoked' in refused.text
     with runtime.db.read() as db:
-        assert slack_settings.list_workspaces(db) == []
+        assert workspaces.list_workspaces(db) == []
 
 
 def test_a_saved_token_is_identified_at_once(
@@ -121,7 +121,7 @@ def test_a_saved_token_is_identified_at_once(
     saved = pages.submit(f"{PAGE}/app", {"bot_token": acme.token})
     assert "Acme Corp" in text_of(saved), "no waiting for the identify job"
     with runtime.db.read() as db:
-        [workspace] = slack_settings.list_workspaces(db)
+        [workspace] = workspaces.list_workspaces(db)
     assert (workspace.team_id, workspace.bot_id) == (acme.team_id, acme.bot_id)
 
 
@@ -197,7 +197,7 @@ def test_notification_preferences_are_saved_per_workspace(
     assert "Notification preferences saved." in text_of(saved)
     assert f'<option value="{late_channel}" selected>#team-230</option>' in saved.text
     with runtime.db.read() as db:
-        workspace = slack_settings.get_workspace(db, workspace_id)
+        workspace = workspaces.get_workspace(db, workspace_id)
     assert workspace.default_channel == late_channel
     assert workspace.urgency_filter == "high_medium"
     assert workspace.urgency_channels == {"HIGH": critical}
@@ -213,7 +213,7 @@ def test_notification_preferences_are_saved_per_workspace(
     assert 'class="field-error" id="default-channel-' in bad.text
     assert "must be a channel id" in text_of(bad)
     with runtime.db.read() as db:
-        assert slack_settings.get_workspace(db, workspace_id).urgency_filter == "high_medium"
+        assert workspaces.get_workspace(db, workspace_id).urgency_filter == "high_medium"
 
 
 def test_health_shows_the_last_error_waiting_messages_and_rate_limits(
@@ -222,7 +222,7 @@ def test_health_shows_the_last_error_waiting_messages_and_rate_limits(
     workspace_id = connect(pages, acme, deliver)
     now = runtime.clock.now()
     with runtime.db.write() as db:
-        workspace = slack_settings.get_workspace(db, workspace_id)
+        workspace = workspaces.get_workspace(db, workspace_id)
         workspace.last_error = "Slack chat.postMessage failed in #gone: channel_not_found"
         workspace.last_error_at = now
         workspace.rate_limited_until = now + timedelta(seconds=30)

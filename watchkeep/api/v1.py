@@ -9,7 +9,7 @@ from watchkeep.api import (
     oncall,
     schedules,
     services,
-    slack_integration,
+    slack_connection,
     teams,
     users,
 )
@@ -24,6 +24,6 @@ for module in (
     schedules,
     oncall,
     escalation_policies,
-    slack_integration,
+    slack_connection,
 ):
     router.include_router(module.router)

@@ -62,5 +62,5 @@ def counts_by_state(session: Session, key_prefix: str) -> dict[OutboxState, int]
         .group_by(OutboxRow.state)
     )
     counts = dict.fromkeys(OutboxState, 0)
-    counts.update(dict(rows.tuples()))
+    counts.update(dict(rows.all()))
     return counts

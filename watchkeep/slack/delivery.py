@@ -22,7 +22,7 @@ from watchkeep.core.actors import Actor
 from watchkeep.core.models import Incident, TimelineEvent
 from watchkeep.crypto import SecretBox
 from watchkeep.outbox import JobKind, keys, queries
-from watchkeep.slack import render, settings, throttle
+from watchkeep.slack import render, throttle, workspaces
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
 from watchkeep.slack.models import SlackMessageRef, SlackWorkspace
@@ -66,7 +66,7 @@ class SlackDelivery:
                     created_at=context.clock.now(),
                 )
             )
-            settings.get_workspace(session, workspace.id).last_delivery_at = context.clock.now()
+            workspaces.mark_delivered(session, workspace.id, context.clock.now())
 
     def reply(self, context: JobContext) -> None:
         payload = context.job.payload
@@ -89,6 +89,8 @@ class SlackDelivery:
             thread_ts=ref.ts,
             text=render.thread_reply(entry, mentions),
         )
+        with context.transaction() as session:
+            workspaces.mark_delivered(session, workspace.id, context.clock.now())
 
     def refresh(self, context: JobContext) -> None:
         """Update the message to show the incident as it is now.
@@ -115,6 +117,8 @@ class SlackDelivery:
             ts=ref.ts,
             **message,
         )
+        with context.transaction() as session:
+            workspaces.mark_delivered(session, workspace.id, context.clock.now())
 
     def identify(self, context: JobContext) -> None:
         """Learn which team a stored token belongs to (auth.test)."""
@@ -124,7 +128,9 @@ class SlackDelivery:
                 return
         answer = self.send(context, workspace, "auth.test", None)
         with context.transaction() as session:
-            record_identity(session, session.get(SlackWorkspace, workspace.id), answer)
+            row = session.get(SlackWorkspace, workspace.id)
+            if row is not None:
+                workspaces.record_identity(session, row, answer)
 
     def send(
         self,
@@ -165,7 +171,7 @@ class SlackDelivery:
         if channel is not None:
             params["channel"] = channel
         try:
-            answer = self.gateway.call(settings.bot_token(self.box, workspace), method, **params)
+            answer = self.gateway.call(workspaces.bot_token(self.box, workspace), method, **params)
         except SlackRateLimitedError as exc:
             with context.db.write() as session:
                 throttle.back_off(session, workspace.id, method, channel, now, exc.retry_after)
@@ -248,20 +254,3 @@ def _record_failure(
             data={"workspace_id": workspace_id, "error": error.error, "channel": channel},
             announce=False,
         )
-
-
-def record_identity(session: Session, workspace: SlackWorkspace | None, answer: dict) -> None:
-    if workspace is None:
-        return
-    team_id = answer.get("team_id")
-    other = settings.workspace_for_team(session, team_id) if team_id else None
-    if other is not None and other.id != workspace.id:
-        # The same team connected twice (env token, then OAuth): keep one row, newest token.
-        other.bot_token_encrypted = workspace.bot_token_encrypted
-        session.delete(workspace)
-        workspace = other
-    workspace.team_id = team_id
-    workspace.team_name = answer.get("team")
-    workspace.team_url = answer.get("url")
-    workspace.bot_user_id = answer.get("user_id")
-    workspace.bot_id = answer.get("bot_id")

@@ -20,7 +20,7 @@ from watchkeep.core.events import EventType
 from watchkeep.core.models import Incident
 from watchkeep.outbox import JobKind, keys, queries
 from watchkeep.outbox.bus import DomainEvent
-from watchkeep.slack import settings
+from watchkeep.slack import routing, workspaces
 from watchkeep.slack.models import SlackWorkspace
 
 
@@ -28,8 +28,8 @@ def fan_out(session: Session, event: DomainEvent, now: datetime) -> None:
     incident = session.get(Incident, event.incident_id)
     if incident is None:
         return
-    for position, workspace in enumerate(settings.list_workspaces(session)):
-        if not settings.announces(workspace, incident.urgency):
+    for position, workspace in enumerate(workspaces.list_workspaces(session)):
+        if not routing.announces(workspace, incident.urgency):
             continue
         if event.type == EventType.TRIGGERED:
             _announce(session, workspace, incident, now, primary=position == 0)
@@ -45,9 +45,9 @@ def _announce(
     *,
     primary: bool,
 ) -> None:
-    if not settings.replies_to(workspace, EventType.TRIGGERED):
+    if not routing.replies_to(workspace, EventType.TRIGGERED):
         return
-    channel = settings.route(workspace, incident.service, incident.urgency, primary=primary)
+    channel = routing.route(workspace, incident.service, incident.urgency, primary=primary)
     if channel is None:
         workspace.last_error = (
             f"incident #{incident.number} was not announced: no channel for service "
@@ -68,7 +68,7 @@ def _follow_up(
     now: datetime,
 ) -> None:
     key = keys.slack_incident(workspace.id, incident.id)
-    if settings.replies_to(workspace, event.type):
+    if routing.replies_to(workspace, event.type):
         payload = {
             "workspace_id": workspace.id,
             "incident_id": incident.id,

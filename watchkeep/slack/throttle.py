@@ -54,10 +54,16 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
     "conversations.archive": (TIER_2,),
     "conversations.setTopic": (TIER_2,),
     "conversations.invite": (TIER_3,),
-    "conversations.info": (TIER_3,),
     "users.lookupByEmail": (TIER_3,),
     "users.info": (TIER_4,),
+    "views.open": (TIER_4,),
 }
+
+
+def limited(method: str) -> bool:
+    """Whether Watchkeep paces `method` (others, such as auth.test, are not rate-limited
+    per workspace in a way that matters)."""
+    return method in LIMITS
 
 
 def _keys(workspace_id: int, method: str, channel: str | None) -> list[tuple[str, Limit]]:
@@ -106,6 +112,23 @@ def reserve(
     for key, limit in keyed:
         rows[key].next_at = max(rows[key].next_at, slot) + limit.interval
     return slot
+
+
+def take_now(
+    session: Session, workspace_id: int, method: str, channel: str | None, now: datetime
+) -> float:
+    """Take a slot only if one is free now (answers 0); else take nothing and answer
+    the seconds until one will be, for a caller that cannot wait in the outbox."""
+    keyed = _keys(workspace_id, method, channel)
+    if not keyed:
+        return 0.0
+    rows = _locked_rows(session, [key for key, _ in keyed], now)
+    slot = max([now, *(rows[key].next_at - limit.tolerance for key, limit in keyed)])
+    if slot > now:
+        return (slot - now).total_seconds()
+    for key, limit in keyed:
+        rows[key].next_at = max(rows[key].next_at, now) + limit.interval
+    return 0.0
 
 
 def back_off(

@@ -36,7 +36,7 @@ class ChannelCache:
             cached = self.entries.get(key)
             if cached and not refresh and time.monotonic() - cached[0] < TTL_SECONDS:
                 return cached[1]
-            found = runtime.slack.list_channels(workspace)
+            found = runtime.slack.admin.channels(workspace)
             self.entries[key] = (time.monotonic(), found)
             return found
 

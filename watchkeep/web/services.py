@@ -17,7 +17,7 @@ from watchkeep.core.models import Incident, IncidentStatus
 from watchkeep.ingest import integrations
 from watchkeep.ingest.models import IntegrationType
 from watchkeep.oncall import policies
-from watchkeep.slack import settings as slack_settings
+from watchkeep.slack import workspaces
 from watchkeep.slack.errors import SlackError
 from watchkeep.web.auth import Admin, Viewer, runtime_of, verify_csrf
 from watchkeep.web.rendering import fields, redirect, render
@@ -45,7 +45,7 @@ def service_list(request: Request, user: Viewer) -> Response:
 
 
 def _channel_labels(request: Request, db: Any) -> dict[str, str]:
-    workspace = slack_settings.primary_workspace(db)
+    workspace = workspaces.primary_workspace(db)
     return channel_cache(request).names(workspace.id) if workspace else {}
 
 
@@ -53,7 +53,7 @@ def _channel_choices(request: Request) -> tuple[list[tuple[str, str]] | None, st
     """The primary workspace's channels, or None and why (no workspace, Slack error)."""
     runtime = runtime_of(request)
     with runtime.db.read() as db:
-        workspace = slack_settings.primary_workspace(db)
+        workspace = workspaces.primary_workspace(db)
     if workspace is None:
         return None, "Connect Slack to choose from its channels; type a #channel meanwhile."
     try:

@@ -5,9 +5,10 @@ to the admin, ten minutes, one use) and sends the browser to Slack's authorize
 page (`WATCHKEEP_SLACK_OAUTH_URL`), built by `slack_sdk.oauth`'s
 `AuthorizeUrlGenerator`. Slack sends the admin back to
 `GET /api/settings/slack-oauth/callback`, which consumes the state, exchanges
-the code with `oauth.v2.access` (the SDK's WebClient, Basic auth with the app's
-client id and secret), learns the bot id with `auth.test`, and stores the bot
-token encrypted through `slack.settings.connect_workspace`. A workspace seen
+the code with `oauth.v2.access` (through the Slack gateway: the SDK's WebClient,
+Basic auth with the app's client id and secret), checks the new token with
+`auth.test` (which tells the bot id) and stores it encrypted with
+`slack.workspaces.store_token`, exactly as a pasted token is stored. A workspace seen
 before keeps its preferences and gets the new token. A wrong, reused or
 expired state is refused with a page that says so; nothing is connected.
 """
@@ -15,18 +16,15 @@ expired state is refused with a page that says so; nothing is connected.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth import AuthorizeUrlGenerator
 from starlette.responses import RedirectResponse, Response
 
-from watchkeep import outbox
+from watchkeep.core.errors import InvalidInputError
 from watchkeep.runtime import Runtime
-from watchkeep.slack import settings
-from watchkeep.slack.delivery import record_identity
+from watchkeep.slack import workspaces
+from watchkeep.slack.errors import SlackError, SlackTransientError
 from watchkeep.slack.models import SlackApp
 from watchkeep.slack.oauth_states import DatabaseOAuthStateStore
 from watchkeep.web.auth import Admin, runtime_of, verify_csrf
@@ -94,51 +92,32 @@ def finish_install(
     client_id, client_secret = _app_credentials(runtime)
     if client_id is None or client_secret is None:
         return _refused(request, "The Client ID and Client Secret are no longer set.", 409)
-    client = WebClient(
-        base_url=runtime.slack.gateway.base_url,
-        timeout=int(max(1, runtime.settings.slack_timeout_seconds)),
-    )
     try:
-        answer: dict[str, Any] = client.oauth_v2_access(
+        answer = runtime.slack.gateway.exchange_code(
             client_id=client_id,
             client_secret=client_secret,
             code=code,
             redirect_uri=runtime.settings.public_url(OAUTH_CALLBACK_PATH),
-        ).data  # type: ignore[assignment]
-    except SlackApiError as exc:
-        return _refused(request, f"Slack refused the install: {exc.response.get('error')}.", 502)
-    except SlackClientError as exc:
+        )
+    except SlackTransientError as exc:
         log.warning("oauth.v2.access failed: %s", exc)
         return _refused(request, "Slack could not be reached; try again in a moment.", 502)
-    return _connect(request, runtime, client, answer)
-
-
-def _connect(request: Request, runtime: Runtime, client: WebClient, answer: dict) -> Response:
-    token = answer.get("access_token") or ""
-    team = answer.get("team") or {}
-    identity: dict[str, Any] | None = None
+    except SlackError as exc:
+        return _refused(request, f"Slack refused the install: {exc.error}.", 502)
     try:
-        # oauth.v2.access carries no bot_id; auth.test with the new token does.
-        identity = dict(client.auth_test(token=token).data)  # type: ignore[arg-type]
-    except (SlackApiError, SlackClientError) as exc:
-        log.warning("auth.test after install failed; the identify job will retry: %s", exc)
-    now = runtime.clock.now()
+        # oauth.v2.access carries no bot_id; auth.test with the new token tells it.
+        checked = runtime.slack.admin.check_token(answer.get("access_token") or "")
+    except InvalidInputError as exc:
+        return _refused(request, f"Slack gave a token it then refused: {exc.message}.", 502)
+    team = answer.get("team") or {}
     with runtime.db.write() as db:
-        workspace = settings.connect_workspace(
+        workspaces.store_token(
             db,
             runtime.secrets,
-            bot_token=token,
-            now=now,
-            team_id=team.get("id"),
-            team_name=team.get("name"),
-            bot_user_id=answer.get("bot_user_id"),
+            checked,
+            now=runtime.clock.now(),
+            team={**team, "bot_user_id": answer.get("bot_user_id")},
         )
-        if identity is not None:
-            record_identity(db, workspace, identity)
-        else:
-            outbox.enqueue(
-                db, outbox.JobKind.SLACK_IDENTIFY, {"workspace_id": workspace.id}, now=now
-            )
-        name = team.get("name") or "The workspace"
     runtime.slack.settings_changed()
+    name = team.get("name") or "The workspace"
     return redirect(request, SETTINGS, notice=f"{name} is connected. Choose its default channel.")

@@ -18,10 +18,8 @@ from starlette.responses import Response
 
 from watchkeep.core.errors import InvalidInputError
 from watchkeep.core.models import Urgency
-from watchkeep.runtime import Runtime
-from watchkeep.slack import settings
-from watchkeep.slack.delivery import record_identity
-from watchkeep.slack.errors import SlackError, SlackPermanentError
+from watchkeep.slack import credentials, workspaces
+from watchkeep.slack.errors import SlackError
 from watchkeep.slack.models import DEFAULT_EVENTS
 from watchkeep.web import slack_views
 from watchkeep.web.auth import Admin, runtime_of, verify_csrf
@@ -49,19 +47,19 @@ def _overview(
     runtime = runtime_of(request)
     now = runtime.clock.now()
     with runtime.db.read() as db:
-        credentials = slack_views.credentials(db, runtime.secrets)
-        workspaces = [
-            (w, slack_views.workspace_label(w), slack_views.health(db, w, now))
-            for w in settings.list_workspaces(db)
+        shown = credentials.masked(db, runtime.secrets)
+        connected = [
+            (w, workspaces.label(w), workspaces.health(db, w, now))
+            for w in workspaces.list_workspaces(db)
         ]
     context = {
         "nav": "settings",
-        "credentials": credentials,
-        "workspaces": workspaces,
+        "credentials": shown,
+        "workspaces": connected,
         "manifest": manifest_json(runtime.settings),
         "redirect_url": runtime.settings.public_url(OAUTH_CALLBACK_PATH),
         "errors": fields(errors),
-        "values": fields(values or {"client_id": credentials.client_id}),
+        "values": fields(values or {"client_id": shown.client_id}),
     }
     return render(request, "settings/slack.html", context, status_code=status_code)
 
@@ -90,45 +88,24 @@ def save_app(
         if value and not _SECRET.match(value.strip()):
             errors[name] = "must be 8 to 200 characters without spaces, as Slack shows it"
     runtime = runtime_of(request)
-    identity = None
+    checked = None
     if bot_token and not errors:
-        identity, refusal = _identify(runtime, bot_token)
-        if refusal:
-            errors["bot_token"] = refusal
+        try:
+            checked = runtime.slack.admin.check_token(bot_token)
+        except InvalidInputError as exc:
+            errors[exc.field] = exc.message
     if not errors:
         now = runtime.clock.now()
         secrets = {"client_secret": client_secret.strip(), "signing_secret": signing_secret.strip()}
         changes = {"client_id": client_id, **{k: v for k, v in secrets.items() if v}}
-        try:
-            with runtime.db.write() as db:
-                settings.set_app_credentials(db, runtime.secrets, changes, now=now)
-                if bot_token:
-                    primary = settings.primary_workspace(db)
-                    workspace = runtime.slack.connect(db, bot_token, now, primary)
-                    if identity is not None:
-                        record_identity(db, workspace, identity)
-        except InvalidInputError as exc:
-            errors[exc.field] = exc.message
-        else:
-            runtime.slack.settings_changed()
-            return redirect(request, PREFIX, notice="Slack settings saved.")
+        with runtime.db.write() as db:
+            credentials.set_app_credentials(db, runtime.secrets, changes, now=now)
+            if checked is not None:
+                primary = workspaces.primary_workspace(db)
+                workspaces.store_token(db, runtime.secrets, checked, now=now, workspace=primary)
+        runtime.slack.settings_changed()
+        return redirect(request, PREFIX, notice="Slack settings saved.")
     return _overview(request, errors=errors, values={"client_id": client_id}, status_code=422)
-
-
-def _identify(runtime: Runtime, bot_token: str) -> tuple[dict[str, Any] | None, str | None]:
-    """Ask Slack whose token this is (auth.test) before keeping it.
-
-    Answers the identity, or why Slack refused the token. When Slack cannot be
-    reached the token is kept and the identify job asks again later.
-    """
-    if not bot_token.startswith("xox"):
-        return None, None  # connect_workspace names the problem
-    try:
-        return runtime.slack.gateway.call(bot_token, "auth.test"), None
-    except SlackPermanentError as exc:
-        return None, f"Slack refused this token: {exc.error}"
-    except SlackError:
-        return None, None
 
 
 def _preferences(
@@ -143,7 +120,7 @@ def _preferences(
 ) -> Response:
     runtime = runtime_of(request)
     with runtime.db.read() as db:
-        workspace = settings.get_workspace(db, workspace_id)
+        workspace = workspaces.get_workspace(db, workspace_id)
     channels, channel_error = None, None
     try:
         channels = channel_cache(request).channels(runtime, workspace, refresh=refresh)
@@ -192,8 +169,8 @@ async def save_preferences(request: Request, workspace_id: int, user: Admin) -> 
     def save() -> dict[str, str]:
         try:
             with runtime.db.write() as db:
-                workspace = settings.get_workspace(db, workspace_id)
-                settings.update_preferences(workspace, changes, now=runtime.clock.now())
+                workspace = workspaces.get_workspace(db, workspace_id)
+                workspaces.update_preferences(workspace, changes, now=runtime.clock.now())
         except InvalidInputError as exc:
             return {exc.field: exc.message}
         runtime.slack.settings_changed()
@@ -226,10 +203,10 @@ def run_connection_test(
     """auth.test, and a test message when a channel is chosen: the result, or Slack's error."""
     runtime = runtime_of(request)
     with runtime.db.read() as db:
-        workspace = settings.get_workspace(db, workspace_id)
+        workspace = workspaces.get_workspace(db, workspace_id)
     result: dict[str, Any] = {"ok": False, "channel": channel.strip() or None}
     try:
-        result.update(ok=True, **runtime.slack.test_connection(workspace, result["channel"]))
+        result.update(ok=True, **runtime.slack.admin.test(workspace, result["channel"]))
     except SlackError as exc:
         result.update(error=exc.error, method=exc.method, detail=str(exc))
     if result["channel"]:
@@ -248,8 +225,8 @@ def run_connection_test(
 def remove_workspace(request: Request, workspace_id: int, user: Admin) -> Response:
     runtime = runtime_of(request)
     with runtime.db.write() as db:
-        workspace = settings.get_workspace(db, workspace_id)
-        label = slack_views.workspace_label(workspace)
+        workspace = workspaces.get_workspace(db, workspace_id)
+        label = workspaces.label(workspace)
         db.delete(workspace)
     runtime.slack.settings_changed()
     return redirect(request, PREFIX, notice=f"{label} was disconnected.")

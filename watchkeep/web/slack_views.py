@@ -1,20 +1,14 @@
-"""What the Slack settings pages show: masked credentials, each workspace with
-its health, and the labels of its toggles and filters."""
+"""What the Slack settings pages show of a workspace's preferences: the labels of its
+toggles and filters, and the channel choices."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from watchkeep.crypto import SecretBox, mask
-from watchkeep.outbox import keys, queries
-from watchkeep.outbox.models import OutboxState
-from watchkeep.slack import settings
-from watchkeep.slack.models import DEFAULT_EVENTS, SlackApp, SlackWorkspace
+from watchkeep.slack import workspaces
+from watchkeep.slack.models import DEFAULT_EVENTS, SlackWorkspace
+from watchkeep.slack.routing import URGENCY_FILTERS
 
 EVENT_LABELS = {
     "incident_triggered": "Incident triggered (the first message)",
@@ -33,59 +27,6 @@ URGENCY_FILTER_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Credentials:
-    client_id: str
-    client_secret: str | None  # masked
-    signing_secret: str | None  # masked
-
-    @property
-    def can_install(self) -> bool:
-        return bool(self.client_id and self.client_secret)
-
-
-@dataclass(frozen=True)
-class Health:
-    last_error: str | None
-    last_error_at: datetime | None
-    last_delivery_at: datetime | None
-    rate_limited_until: datetime | None
-    waiting: int
-    failed: int
-
-
-def credentials(db: Session, box: SecretBox) -> Credentials:
-    app = db.get(SlackApp, 1)
-    if app is None:
-        return Credentials("", None, None)
-
-    def masked(value: str | None) -> str | None:
-        return mask(box.decrypt(value)) if value else None
-
-    return Credentials(
-        app.client_id or "",
-        masked(app.client_secret_encrypted),
-        masked(app.signing_secret_encrypted),
-    )
-
-
-def health(db: Session, workspace: SlackWorkspace, now: datetime) -> Health:
-    counts = queries.counts_by_state(db, keys.slack_workspace(workspace.id))
-    limited = workspace.rate_limited_until
-    return Health(
-        workspace.last_error,
-        workspace.last_error_at,
-        workspace.last_delivery_at,
-        limited if limited and limited > now else None,
-        counts.get(OutboxState.PENDING, 0),
-        counts.get(OutboxState.FAILED, 0),
-    )
-
-
-def workspace_label(workspace: SlackWorkspace) -> str:
-    return workspace.team_name or "Workspace (identifying…)"
-
-
 def preferences_context(
     workspace: SlackWorkspace,
     channels: list[dict[str, Any]] | None,
@@ -102,7 +43,7 @@ def preferences_context(
     by_name = {f"#{c['name']}": c["id"] for c in channels or []}
     return {
         "workspace": workspace,
-        "label": workspace_label(workspace),
+        "label": workspaces.label(workspace),
         "channel_options": extra + options,
         "channels_loaded": channels is not None,
         "channel_error": channel_error,
@@ -121,6 +62,6 @@ def preferences_context(
             for name in {**DEFAULT_EVENTS, **(workspace.events or {})}
         },
         "urgency_filters": {
-            name: URGENCY_FILTER_LABELS.get(name, name) for name in settings.URGENCY_FILTERS
+            name: URGENCY_FILTER_LABELS.get(name, name) for name in URGENCY_FILTERS
         },
     }

@@ -12,7 +12,7 @@ from slack_bolt.authorization import AuthorizeResult
 
 from watchkeep.crypto import SecretBox
 from watchkeep.db.engine import Database
-from watchkeep.slack import settings
+from watchkeep.slack import workspaces
 
 CACHE_SECONDS = 5.0
 
@@ -46,14 +46,14 @@ class WorkspaceDirectory:
         if hit and hit[0] > now:
             return hit[1]
         with self._db.read() as session:
-            row = settings.workspace_for_team(session, team_id)
+            row = workspaces.workspace_for_team(session, team_id)
             known = (
                 None
                 if row is None
                 else KnownWorkspace(
                     row.id,
                     team_id,
-                    settings.bot_token(self._box, row),
+                    workspaces.bot_token(self._box, row),
                     row.bot_user_id,
                     row.bot_id,
                     row.require_mapped_user,

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session
 
 from watchkeep import outbox
+from watchkeep.slack.client import SlackGateway
+from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
 from watchkeep.worker.handlers import Handler, JobContext, PermanentFailure, RetryLater
 
 
@@ -41,23 +42,18 @@ def enqueue_ephemeral(
     return True
 
 
-def make_sender(slack_api_url: str, timeout: float) -> Handler:
+def make_sender(gateway: SlackGateway, slack_api_url: str) -> Handler:
     def send(context: JobContext) -> None:
         url, text = context.job.payload["response_url"], context.job.payload["text"]
         if not trusted_response_url(url, slack_api_url):
             raise PermanentFailure("untrusted response_url")
         try:
-            response = WebhookClient(url, timeout=int(max(1, timeout))).send(
-                text=text, response_type="ephemeral", replace_original=False
-            )
-        except OSError as exc:
-            raise RetryLater(f"response_url unreachable: {exc}") from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            retry_after = response.headers.get("Retry-After")
-            after = float(retry_after) if retry_after and retry_after.isdigit() else None
-            raise RetryLater(f"response_url answered {response.status_code}", after_seconds=after)
-        if response.status_code >= 400:
-            # Expired (30 min) or used five times: nobody is waiting for it any more.
-            raise PermanentFailure(f"response_url answered {response.status_code}: {response.body}")
+            gateway.respond(url, text=text, response_type="ephemeral", replace_original=False)
+        except SlackRateLimitedError as exc:
+            raise RetryLater(str(exc), after_seconds=exc.retry_after) from exc
+        except SlackTransientError as exc:
+            raise RetryLater(str(exc)) from exc
+        except SlackPermanentError as exc:
+            raise PermanentFailure(str(exc)) from exc
 
     return send

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 
-from watchkeep.slack import settings
+from watchkeep.slack import credentials
 from watchkeep.slack.commands.dispatch import SlashCommands
 from watchkeep.slack.interactive.bolt_app import build_bolt_app
 from watchkeep.slack.interactive.routes import make_router
@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 def slack_routes(runtime: Runtime) -> APIRouter:
     def load_secrets() -> list[str]:
         with runtime.db.read() as session:
-            return settings.accepted_signing_secrets(session, runtime.secrets, runtime.clock.now())
+            return credentials.accepted_signing_secrets(
+                session, runtime.secrets, runtime.clock.now()
+            )
 
     bolt, interactions = build_bolt_app(runtime)
     verifier = RequestVerifier(load_secrets, lambda: runtime.slack.generation)

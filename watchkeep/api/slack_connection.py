@@ -18,11 +18,10 @@ from watchkeep.api.schemas import StrictModel
 from watchkeep.core.errors import ConflictError
 from watchkeep.core.models import Urgency
 from watchkeep.crypto import mask
-from watchkeep.outbox import queries
 from watchkeep.runtime import Runtime
-from watchkeep.slack import settings
+from watchkeep.slack import credentials, workspaces
 from watchkeep.slack.errors import SlackError
-from watchkeep.slack.models import SlackWorkspace
+from watchkeep.slack.models import DEFAULT_EVENTS, SlackWorkspace
 
 router = APIRouter(prefix="/integrations/slack", tags=["slack"])
 
@@ -50,7 +49,7 @@ class TestIn(StrictModel):
 
 
 def _workspace_view(runtime: Runtime, session: Session, workspace: SlackWorkspace) -> dict:
-    pending = queries.pending_count(session, family="slack")
+    health = workspaces.health(session, workspace, runtime.clock.now())
     return {
         "id": workspace.id,
         "team_id": workspace.team_id,
@@ -60,36 +59,31 @@ def _workspace_view(runtime: Runtime, session: Session, workspace: SlackWorkspac
         "default_channel": workspace.default_channel,
         "urgency_filter": workspace.urgency_filter,
         "urgency_channels": workspace.urgency_channels,
-        "events": {**settings.DEFAULT_EVENTS, **workspace.events},
+        "events": {**DEFAULT_EVENTS, **workspace.events},
         "require_mapped_user": workspace.require_mapped_user,
         "health": {
-            "last_error": workspace.last_error,
-            "last_error_at": workspace.last_error_at,
-            "last_delivery_at": workspace.last_delivery_at,
-            "rate_limited_until": workspace.rate_limited_until,
-            "messages_waiting": pending,
-            "messages_failed": queries.failed_count(session, family="slack"),
+            "last_error": health.last_error,
+            "last_error_at": health.last_error_at,
+            "last_delivery_at": health.last_delivery_at,
+            "rate_limited_until": health.rate_limited_until,
+            "messages_waiting": health.waiting,
+            "messages_failed": health.failed,
         },
     }
 
 
 def _view(runtime: Runtime, session: Session) -> dict[str, Any]:
-    app = settings.app_credentials(session, now=runtime.clock.now())
-    box = runtime.secrets
-    workspaces = [_workspace_view(runtime, session, w) for w in settings.list_workspaces(session)]
-    primary = workspaces[0] if workspaces else None
+    shown = credentials.masked(session, runtime.secrets)
+    views = [_workspace_view(runtime, session, w) for w in workspaces.list_workspaces(session)]
+    primary = views[0] if views else None
     return {
         "configured": primary is not None,
-        "client_id": app.client_id,
-        "client_secret": mask(box.decrypt(app.client_secret_encrypted))
-        if app.client_secret_encrypted
-        else None,
-        "signing_secret": mask(box.decrypt(app.signing_secret_encrypted))
-        if app.signing_secret_encrypted
-        else None,
-        **({k: v for k, v in primary.items() if k not in ("id",)} if primary else {}),
+        "client_id": shown.client_id or None,
+        "client_secret": shown.client_secret,
+        "signing_secret": shown.signing_secret,
+        **({k: v for k, v in primary.items() if k != "id"} if primary else {}),
         "workspace_id": primary["id"] if primary else None,
-        "workspaces": workspaces,
+        "workspaces": views,
     }
 
 
@@ -102,23 +96,27 @@ def get_slack_settings(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
 @router.put("")
 def put_slack_settings(body: SlackSettingsIn, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
+    token = changes.pop("bot_token", None)
+    # Asked before the transaction: Slack's answer may take a while.
+    checked = runtime.slack.admin.check_token(token) if token else None
     now = runtime.clock.now()
     with runtime.db.write() as session:
-        credentials = {
+        given = {
             k: changes.pop(k)
             for k in ("client_id", "client_secret", "signing_secret")
             if k in changes
         }
-        if credentials:
-            settings.set_app_credentials(session, runtime.secrets, credentials, now=now)
-        workspace = settings.primary_workspace(session)
-        if changes.get("bot_token"):
-            workspace = runtime.slack.connect(session, changes["bot_token"], now, workspace)
-        changes.pop("bot_token", None)
+        if given:
+            credentials.set_app_credentials(session, runtime.secrets, given, now=now)
+        workspace = workspaces.primary_workspace(session)
+        if checked is not None:
+            workspace = workspaces.store_token(
+                session, runtime.secrets, checked, now=now, workspace=workspace
+            )
         if changes:
             if workspace is None:
                 raise ConflictError("connect a workspace first: give its bot_token")
-            settings.update_preferences(workspace, _plain(changes), now=now)
+            workspaces.update_preferences(workspace, _plain(changes), now=now)
         session.flush()
         view = _view(runtime, session)
     runtime.slack.settings_changed()
@@ -128,7 +126,7 @@ def put_slack_settings(body: SlackSettingsIn, runtime: RuntimeDep, _: Admin) -> 
 @router.get("/workspaces/{workspace_id}")
 def get_workspace(workspace_id: int, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
     with runtime.db.read() as session:
-        return _workspace_view(runtime, session, settings.get_workspace(session, workspace_id))
+        return _workspace_view(runtime, session, workspaces.get_workspace(session, workspace_id))
 
 
 @router.put("/workspaces/{workspace_id}")
@@ -136,9 +134,9 @@ def put_workspace(
     workspace_id: int, body: Preferences, runtime: RuntimeDep, _: Admin
 ) -> dict[str, Any]:
     with runtime.db.write() as session:
-        workspace = settings.get_workspace(session, workspace_id)
+        workspace = workspaces.get_workspace(session, workspace_id)
         changes = _plain(body.model_dump(exclude_unset=True))
-        settings.update_preferences(workspace, changes, now=runtime.clock.now())
+        workspaces.update_preferences(workspace, changes, now=runtime.clock.now())
         session.flush()
         view = _workspace_view(runtime, session, workspace)
     runtime.slack.settings_changed()
@@ -148,7 +146,7 @@ def put_workspace(
 @router.delete("/workspaces/{workspace_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_workspace(workspace_id: int, runtime: RuntimeDep, _: Admin) -> Response:
     with runtime.db.write() as session:
-        session.delete(settings.get_workspace(session, workspace_id))
+        session.delete(workspaces.get_workspace(session, workspace_id))
     runtime.slack.settings_changed()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -158,7 +156,7 @@ def run_connection_test(body: TestIn, runtime: RuntimeDep, _: Admin) -> dict[str
     """Run auth.test (and post a test message to `channel`): `ok`, or Slack's exact error."""
     workspace = _chosen_workspace(runtime, body.workspace_id)
     try:
-        return {"ok": True, **runtime.slack.test_connection(workspace, body.channel)}
+        return {"ok": True, **runtime.slack.admin.test(workspace, body.channel)}
     except SlackError as exc:
         return {"ok": False, "error": exc.error, "method": exc.method, "detail": str(exc)}
 
@@ -167,7 +165,7 @@ def run_connection_test(body: TestIn, runtime: RuntimeDep, _: Admin) -> dict[str
 def list_channels(runtime: RuntimeDep, _: Admin, workspace_id: int | None = None) -> dict[str, Any]:
     workspace = _chosen_workspace(runtime, workspace_id)
     try:
-        return {"items": runtime.slack.list_channels(workspace)}
+        return {"items": runtime.slack.admin.channels(workspace)}
     except SlackError as exc:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, detail=f"Slack said {exc}") from exc
 
@@ -175,8 +173,8 @@ def list_channels(runtime: RuntimeDep, _: Admin, workspace_id: int | None = None
 def _chosen_workspace(runtime: Runtime, workspace_id: int | None) -> SlackWorkspace:
     with runtime.db.read() as session:
         if workspace_id is not None:
-            return settings.get_workspace(session, workspace_id)
-        workspace = settings.primary_workspace(session)
+            return workspaces.get_workspace(session, workspace_id)
+        workspace = workspaces.primary_workspace(session)
     if workspace is None:
         raise ConflictError("no Slack workspace is connected")
     return workspace

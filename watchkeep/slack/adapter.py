@@ -1,0 +1,71 @@
+"""The Slack adapter as the rest of Watchkeep sees it: one object holding the
+gateway, outbox delivery and workspace administration, wired in at start-up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from watchkeep.clock import Clock
+from watchkeep.config import Settings
+from watchkeep.crypto import SecretBox
+from watchkeep.db.engine import Database
+from watchkeep.outbox import JobKind
+from watchkeep.outbox.bus import EventBus
+from watchkeep.slack import credentials, notifier, workspaces
+from watchkeep.slack.client import SlackGateway
+from watchkeep.slack.delivery import SlackDelivery
+from watchkeep.slack.direct import DirectCalls
+from watchkeep.slack.interactive import respond
+from watchkeep.slack.models import SlackWorkspace
+from watchkeep.slack.workspaces import CheckedToken, WorkspaceAdmin
+from watchkeep.worker.handlers import Handlers
+
+
+class SlackAdapter:
+    def __init__(self, config: Settings, box: SecretBox, db: Database, clock: Clock) -> None:
+        self.config, self.box = config, box
+        self.gateway = SlackGateway(config.slack_api_url, timeout=config.slack_timeout_seconds)
+        self.delivery = SlackDelivery(self.gateway, box, config.base_url)
+        self.direct = DirectCalls(db, self.gateway, box, clock)
+        self.admin = WorkspaceAdmin(self.direct)
+        # Bumped when settings change in this process, so caches of them refresh at once.
+        self.generation = 0
+
+    def settings_changed(self) -> None:
+        self.generation += 1
+
+    def register(self, handlers: Handlers, bus: EventBus) -> None:
+        handlers.register(JobKind.SLACK_POST, self.delivery.post)
+        handlers.register(JobKind.SLACK_REPLY, self.delivery.reply)
+        handlers.register(JobKind.SLACK_REFRESH, self.delivery.refresh)
+        handlers.register(JobKind.SLACK_IDENTIFY, self.delivery.identify)
+        handlers.register(
+            JobKind.SLACK_RESPOND, respond.make_sender(self.gateway, self.config.slack_api_url)
+        )
+        bus.subscribe(notifier.fan_out)
+
+    def apply_environment(self, db: Database, now: datetime) -> None:
+        """WATCHKEEP_SLACK_* settings, applied at every start (they win over the UI)."""
+        c = self.config
+        with db.write() as session:
+            given = {
+                name: value
+                for name, value in (
+                    ("client_id", c.slack_client_id),
+                    ("client_secret", c.slack_client_secret),
+                    ("signing_secret", c.slack_signing_secret),
+                )
+                if value
+            }
+            if given:
+                credentials.set_app_credentials(session, self.box, given, now=now)
+            if c.slack_bot_token:
+                primary = workspaces.primary_workspace(session)
+                if primary is None or self.token(primary) != c.slack_bot_token:
+                    # Not checked with Slack here: a start must not wait for Slack.
+                    checked = CheckedToken(c.slack_bot_token)
+                    workspaces.store_token(session, self.box, checked, now=now, workspace=primary)
+        self.settings_changed()
+
+    def token(self, workspace: SlackWorkspace) -> str:
+        return workspaces.bot_token(self.box, workspace)
