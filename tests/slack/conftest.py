@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from watchkeep.fakeslack import FakeSlackServer, SlackState, SlackUserAgent, Workspace
+from watchkeep.fakeslack import FakeSlackServer, Message, SlackState, SlackUserAgent, Workspace
 from watchkeep.runtime import Runtime
 
 from slack_story import send_through
@@ -86,3 +86,18 @@ def agent(
     client: TestClient, slack_server: FakeSlackServer, connected: Workspace
 ) -> SlackUserAgent:
     return slack_server.user_agent(send_through(client))
+
+
+@pytest.fixture
+def incident(admin_api: Api, service_id: int, connected: Workspace, deliver: Delivery) -> dict:
+    """An incident on the `checkout` service, announced in its channel #ops."""
+    created = admin_api.post("/api/v1/incidents", {"title": "Disk full", "service_id": service_id})
+    deliver()
+    return created.json()
+
+
+@pytest.fixture
+def message(slack: SlackState, incident: dict) -> Message:
+    """The incident's message in #ops, as everyone in the channel sees it."""
+    [posted] = slack.messages_in("#ops")
+    return posted

@@ -35,21 +35,6 @@ def stranger(slack: SlackState, connected: Workspace) -> User:
     return slack.add_user(connected, "bob", email="bob@elsewhere.example", real_name="Bob B.")
 
 
-@pytest.fixture
-def incident(admin_api: Api, service_id: int, deliver: Delivery) -> dict:
-    created = admin_api.post("/api/v1/incidents", {"title": "Disk full", "service_id": service_id})
-    deliver()
-    return created.json()
-
-
-@pytest.fixture
-def message(slack: SlackState, incident: dict) -> Message:
-    """The incident's message in #ops, as everyone in the channel sees it."""
-    [posted] = slack.messages_in("#ops")
-    assert controls(posted) == CONTROLS
-    return posted
-
-
 def status(api: Api, incident: dict) -> dict:
     return api.get(f"/api/v1/incidents/{incident['id']}").json()
 
@@ -67,6 +52,7 @@ def test_acknowledge_from_slack_updates_the_message_and_thread(
     slack: SlackState,
     deliver: Delivery,
 ) -> None:
+    assert controls(message) == CONTROLS
     answer = agent.click(message, "Acknowledge", ada)
     assert answer.status == 200
     now = status(admin_api, incident)

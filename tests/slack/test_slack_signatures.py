@@ -30,19 +30,6 @@ ACTIONS = "/api/slack/actions"
 
 
 @pytest.fixture
-def incident(admin_api: Api, service_id: int, connected: Workspace, deliver: Delivery) -> dict:
-    created = admin_api.post("/api/v1/incidents", {"title": "x", "service_id": service_id})
-    deliver()
-    return created.json()
-
-
-@pytest.fixture
-def message(slack: SlackState, incident: dict) -> Message:
-    [posted] = slack.messages_in("#ops")
-    return posted
-
-
-@pytest.fixture
 def mallory(slack: SlackState, connected: Workspace) -> User:
     return slack.add_user(connected, "mallory", email="mallory@example.com")
 
