@@ -170,7 +170,7 @@ def test_untrusted_text_is_escaped_and_cut_to_block_kit_limits(
     assert not [c for c in slack.calls() if c.error == "invalid_blocks"]
     blocks = attachment(message)["blocks"]
     header = blocks[0]["text"]["text"]
-    assert len(header) <= 150
+    assert len(header) == 150, "cut to the header limit"
     assert header.endswith("…")
     # plain_text (the header) is never parsed; every mrkdwn text must be inert.
     mrkdwn = [message.text] + [
@@ -182,7 +182,7 @@ def test_untrusted_text_is_escaped_and_cut_to_block_kit_limits(
     for live in ("<!channel>", "<!here>", "<@U123>", "<https://evil"):
         assert not [text for text in mrkdwn if live in text]
     assert "&lt;!channel&gt; &amp; &lt;https://evil.example|your bank&gt;" in message.text
-    assert max(len(b.get("text", {}).get("text", "")) for b in blocks) <= 3000
+    assert max(len(b.get("text", {}).get("text", "")) for b in blocks) == 3000
 
 
 def test_an_escalation_replies_in_the_thread_mentioning_the_people_paged(
