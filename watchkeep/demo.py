@@ -46,7 +46,9 @@ class Demo:
 
 
 def start_fake_slack(host: str = "127.0.0.1") -> FakeSlackServer:
-    state = SlackState()
+    # A fresh app signing secret each start; Watchkeep is configured with the same one,
+    # so the fake's user agent can send it signed clicks.
+    state = SlackState(signing_secret=secrets.token_hex(16))
     seed_demo(state)
     return FakeSlackServer(state, host=host).start()
 
@@ -90,7 +92,7 @@ def _connect_fake_slack(runtime: Runtime, db: Session, state: SlackState) -> Non
         {
             "client_id": state.client_id,
             "client_secret": state.client_secret,
-            "signing_secret": secrets.token_hex(16),
+            "signing_secret": state.signing_secret,
         },
         now=now,
     )

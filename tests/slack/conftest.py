@@ -4,6 +4,8 @@
 with a workspace and channels; `connected` is that workspace connected to
 Watchkeep through the settings API. `deliver()` runs the worker until nothing
 is left to send, moving the frozen clock forward to each paced or retried row.
+`agent` plays the people in Slack: it presses the buttons of the messages the
+fake received and submits the modals it opened, signed with the app's secret.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from watchkeep.fakeslack import FakeSlackServer, SlackState, Workspace
+from watchkeep.fakeslack import FakeSlackServer, Message, SlackState, SlackUserAgent, Workspace
 from watchkeep.runtime import Runtime
 
-from slack_payloads import SIGNING_SECRET, SlackSender
+from slack_story import send_through
 from support import Api, Delivery, FrozenClock
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +43,7 @@ class SharedClock:
 
 @pytest.fixture
 def slack(slack_server: FakeSlackServer, clock: FrozenClock) -> SlackState:
-    return slack_server.reset(SlackState(clock=SharedClock(clock)))
+    return slack_server.reset(SlackState(clock=SharedClock(clock), signing_secret=SIGNING_SECRET))
 
 
 @pytest.fixture
@@ -61,13 +65,13 @@ def deliver(runtime: Runtime, clock: FrozenClock) -> Delivery:
 
 
 @pytest.fixture
-def connected(admin_api: Api, team: Workspace, deliver: Delivery) -> Workspace:
+def connected(admin_api: Api, slack: SlackState, team: Workspace, deliver: Delivery) -> Workspace:
     """The fake workspace connected through the API, its team learnt with auth.test."""
     response = admin_api.put(
         "/api/v1/integrations/slack",
         {
             "bot_token": team.token,
-            "signing_secret": SIGNING_SECRET,
+            "signing_secret": slack.signing_secret,
             "default_channel": "#incidents",
         },
     )
@@ -78,5 +82,22 @@ def connected(admin_api: Api, team: Workspace, deliver: Delivery) -> Workspace:
 
 
 @pytest.fixture
-def sender(client: TestClient, slack_server: FakeSlackServer, connected: Workspace) -> SlackSender:
-    return SlackSender(client, slack_server, connected)
+def agent(
+    client: TestClient, slack_server: FakeSlackServer, connected: Workspace
+) -> SlackUserAgent:
+    return slack_server.user_agent(send_through(client))
+
+
+@pytest.fixture
+def incident(admin_api: Api, service_id: int, connected: Workspace, deliver: Delivery) -> dict:
+    """An incident on the `checkout` service, announced in its channel #ops."""
+    created = admin_api.post("/api/v1/incidents", {"title": "Disk full", "service_id": service_id})
+    deliver()
+    return created.json()
+
+
+@pytest.fixture
+def message(slack: SlackState, incident: dict) -> Message:
+    """The incident's message in #ops, as everyone in the channel sees it."""
+    [posted] = slack.messages_in("#ops")
+    return posted

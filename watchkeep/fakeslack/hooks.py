@@ -34,6 +34,10 @@ class ResponseUrls:
         self.by_id[hook.id] = hook
         return hook.id
 
+    def url(self, slack_url: str, team_id: str, now: float) -> str:
+        """A fresh response_url on the fake served at ``slack_url``."""
+        return f"{slack_url.rstrip('/')}/actions/{self.issue(team_id, now)}"
+
     def posts(self) -> list[dict[str, Any]]:
         """Every body posted to any response_url, in order."""
         return [post for hook in self.by_id.values() for post in hook.posts]

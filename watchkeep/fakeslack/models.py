@@ -185,8 +185,13 @@ class View:
     root_view_id: str
     previous_view_id: str | None = None
     external_id: str = ""
+    # What the user last saw after submitting: the app's inline errors, or the modal gone.
+    errors: dict[str, str] = field(default_factory=dict)
+    closed: bool = False
 
-    def to_api(self, app_id: str, bot_id: str) -> dict[str, Any]:
+    def to_api(
+        self, app_id: str, bot_id: str, values: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         v = self.view
         return {
             "id": self.id,
@@ -199,7 +204,7 @@ class View:
             "private_metadata": v.get("private_metadata", ""),
             "callback_id": v.get("callback_id", ""),
             "external_id": self.external_id,
-            "state": {"values": {}},
+            "state": {"values": values or {}},
             "hash": self.hash,
             "clear_on_close": bool(v.get("clear_on_close", False)),
             "notify_on_close": bool(v.get("notify_on_close", False)),

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from .models import Call, Channel, Message, Workspace
+from .models import Call, Channel, Message, View, Workspace
 
 T = TypeVar("T")
 TeamRef = Workspace | str
@@ -25,6 +25,7 @@ class Queries:
     channels: dict[str, Channel]
     messages: dict[str, list[Message]]
     call_log: list[Call]
+    views: dict[str, View]
 
     # ---- lookups --------------------------------------------------------
     def workspace(self, team: TeamRef) -> Workspace:
@@ -79,6 +80,11 @@ class Queries:
             if msg is None:
                 raise KeyError(f"no message {ts} in {channel!r}")
             return msg
+
+    def open_views(self) -> list[View]:
+        """Modals still on someone's screen, oldest first."""
+        with self.lock:
+            return [v for v in self.views.values() if not v.closed]
 
     def calls(self, method: str | None = None, *, team: TeamRef | None = None) -> list[Call]:
         """Recorded calls, oldest first, optionally of one method / workspace."""

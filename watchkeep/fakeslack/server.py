@@ -15,6 +15,7 @@ import uvicorn
 from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 
+from .agent import Send, SlackUserAgent
 from .app import create_app
 from .clock import Clock
 from .ratelimit import RateLimitConfig
@@ -77,8 +78,11 @@ class FakeSlackServer:
     def response_url(self, team: str) -> str:
         """A fresh response_url on this server, as an interaction payload carries."""
         with self._state.lock:
-            hook = self._state.response_urls.issue(team, self._state.clock.now())
-        return f"{self.base_url}/actions/{hook}"
+            return self._state.response_urls.url(self.base_url, team, self._state.clock.now())
+
+    def user_agent(self, send: Send, **paths: str) -> SlackUserAgent:
+        """People acting on what this server holds, their requests delivered by ``send``."""
+        return SlackUserAgent(self.state, slack_url=self.base_url, send=send, **paths)
 
     @property
     def url(self) -> str:

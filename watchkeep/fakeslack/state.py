@@ -61,6 +61,7 @@ class SlackState(Queries):
         rate_limits: RateLimitConfig | None = None,
         client_id: str = "1111111111.2222222222",
         client_secret: str = "fake-client-secret",  # noqa: S107 - a fake's demo secret
+        signing_secret: str = "fake-signing-secret",  # noqa: S107 - signs what the fake sends
         app_id: str = "A0WATCHKEEP",
     ) -> None:
         self.lock = threading.RLock()
@@ -68,6 +69,8 @@ class SlackState(Queries):
         self.rate_limits = RateLimiter(self.clock, rate_limits or RateLimitConfig())
         self.faults = Faults()
         self.client_id, self.client_secret, self.app_id = client_id, client_secret, app_id
+        # The app's signing secret: what Slack signs every request to the app with.
+        self.signing_secret = signing_secret
         self.workspaces: dict[str, Workspace] = {}
         self.tokens: dict[str, Token] = {}
         self.users: dict[str, User] = {}

@@ -14,8 +14,6 @@ from typing import Any
 class SlackError(Exception):
     """Slack refused or failed a call."""
 
-    transient = False
-
     def __init__(self, method: str, error: str, detail: str = "") -> None:
         super().__init__(f"{method}: {error}" + (f" ({detail})" if detail else ""))
         self.method = method
@@ -24,8 +22,6 @@ class SlackError(Exception):
 
 class SlackTransientError(SlackError):
     """5xx, a timeout, a dropped connection: Slack may well answer next time."""
-
-    transient = True
 
 
 class SlackRateLimitedError(SlackTransientError):

@@ -48,7 +48,7 @@ RESOLVE = "incident_resolve"
 SNOOZE = "incident_snooze"
 VIEW = "incident_view"
 
-HEADER_MAX, SECTION_MAX, FIELD_MAX, BUTTON_MAX, FALLBACK_MAX = 150, 3000, 2000, 75, 3000
+HEADER_MAX, SECTION_MAX, FIELD_MAX, FALLBACK_MAX = 150, 3000, 2000, 3000
 
 
 def escape(text: str) -> str:

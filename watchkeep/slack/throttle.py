@@ -40,7 +40,8 @@ TIER_2 = Limit(per_minute=20, burst=3)
 TIER_3 = Limit(per_minute=50, burst=5)
 TIER_4 = Limit(per_minute=100, burst=10)
 
-# What Slack documents (see SLACK-NOTES.md), a little under it so we never meet a 429.
+# What Slack documents per method (its rate-limit tiers and the one message a second a
+# channel of chat.postMessage), a little under it so we never meet a 429.
 # The workspace-wide cap gets no burst: any burst on top of a sustained rate of
 # "300 a minute" lets more than 300 through in some sixty seconds.
 LIMITS: dict[str, tuple[Limit, ...]] = {

@@ -1,4 +1,5 @@
-"""One small listener per button or menu of the incident message."""
+"""One small listener per button or menu of the incident message; `on_click` acks
+and tells the user privately why a click was refused."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.concurrency import run_in_threadpool
@@ -17,6 +18,7 @@ from watchkeep.core.models import Incident, IncidentStatus
 from watchkeep.slack import render
 from watchkeep.slack.interactive import views
 from watchkeep.slack.interactive.interactions import Interactions, Refused
+from watchkeep.slack.interactive.listeners import on_click
 
 log = logging.getLogger(__name__)
 
@@ -32,63 +34,44 @@ def _incident_id(action: dict[str, Any]) -> int:
 def register(app: AsyncApp, ix: Interactions) -> None:
     clock = ix.runtime.clock
 
-    @app.action(render.ACKNOWLEDGE)
-    async def acknowledge(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient) -> None:
-        await ack()
-        try:
-            incident_id = _incident_id(action)
-            actor = await ix.actor(body, client)
-            await ix.change(
-                lambda s: transitions.acknowledge(s, incident_id, actor, now=clock.now())
-            )
-        except Refused as refused:
-            await ix.tell(body, refused.message)
+    @on_click(app, ix, render.ACKNOWLEDGE)
+    async def acknowledge(body: dict, action: dict, client: AsyncWebClient) -> None:
+        incident_id = _incident_id(action)
+        actor = await ix.actor(body, client)
+        await ix.change(lambda s: transitions.acknowledge(s, incident_id, actor, now=clock.now()))
 
-    @app.action(render.ACKNOWLEDGED)
-    async def already_acknowledged(ack: AsyncAck, body: dict, action: dict) -> None:
-        await ack()
-        try:
-            incident = await _load_incident(ix, _incident_id(action))
-            name = incident.acknowledged_by_name or incident.resolved_by_name or "someone"
-            await ix.tell(body, f"Incident #{incident.number} is already acknowledged by {name}.")
-        except Refused as refused:
-            await ix.tell(body, refused.message)
+    @on_click(app, ix, render.ACKNOWLEDGED)
+    async def already_acknowledged(body: dict, action: dict, client: AsyncWebClient) -> None:
+        incident = await _load_incident(ix, _incident_id(action))
+        name = incident.acknowledged_by_name or incident.resolved_by_name or "someone"
+        await ix.tell(body, f"Incident #{incident.number} is already acknowledged by {name}.")
 
-    @app.action(render.RESOLVE)
-    async def resolve(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient) -> None:
-        await ack()
-        try:
-            incident_id = _incident_id(action)
-            await ix.actor(body, client)
+    @on_click(app, ix, render.RESOLVE)
+    async def resolve(body: dict, action: dict, client: AsyncWebClient) -> None:
+        incident_id = _incident_id(action)
+        await ix.actor(body, client)
+        incident = await _open_incident(ix, incident_id)
+        await _open_modal(client, body, views.resolve_modal(incident))
+
+    @on_click(app, ix, render.SNOOZE)
+    async def snooze(body: dict, action: dict, client: AsyncWebClient) -> None:
+        incident_id = _incident_id(action)
+        choice = str((action.get("selected_option") or {}).get("value", "")).split(":")[-1]
+        actor = await ix.actor(body, client)
+        if choice == "custom":
             incident = await _open_incident(ix, incident_id)
-            await _open_modal(ix, body, client, views.resolve_modal(incident))
-        except Refused as refused:
-            await ix.tell(body, refused.message)
+            await _open_modal(client, body, views.snooze_modal(incident))
+            return
+        if not choice.isdigit():
+            raise Refused("That snooze choice is not a number of minutes.")
+        until = clock.now() + timedelta(minutes=int(choice))
+        await ix.change(
+            lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
+        )
 
-    @app.action(render.SNOOZE)
-    async def snooze(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient) -> None:
-        await ack()
-        try:
-            incident_id = _incident_id(action)
-            choice = str((action.get("selected_option") or {}).get("value", "")).split(":")[-1]
-            actor = await ix.actor(body, client)
-            if choice == "custom":
-                incident = await _open_incident(ix, incident_id)
-                await _open_modal(ix, body, client, views.snooze_modal(incident))
-                return
-            if not choice.isdigit():
-                raise Refused("That snooze choice is not a number of minutes.")
-            until = clock.now() + timedelta(minutes=int(choice))
-            await ix.change(
-                lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
-            )
-        except Refused as refused:
-            await ix.tell(body, refused.message)
-
-    @app.action(render.VIEW)
-    async def view(ack: AsyncAck) -> None:
-        # A URL button: Slack opens the link; the click only needs an answer.
-        await ack()
+    @on_click(app, ix, render.VIEW)
+    async def view(body: dict, action: dict, client: AsyncWebClient) -> None:
+        """A URL button: Slack opens the link; the click only needs an answer."""
 
 
 async def _load_incident(ix: Interactions, incident_id: int) -> Incident:
@@ -112,7 +95,7 @@ async def _open_incident(ix: Interactions, incident_id: int) -> Incident:
     return incident
 
 
-async def _open_modal(ix: Interactions, body: dict, client: AsyncWebClient, view: dict) -> None:
+async def _open_modal(client: AsyncWebClient, body: dict, view: dict) -> None:
     try:
         await client.views_open(trigger_id=body["trigger_id"], view=view)
     except SlackApiError as exc:

@@ -36,11 +36,16 @@ UNMAPPED = (
 
 
 class Refused(Exception):
-    """The action cannot be done; `message` tells the user why (privately)."""
+    """The action cannot be done; `message` tells the user why (privately).
 
-    def __init__(self, message: str) -> None:
+    `field` names the core's input at fault (`service_id`), when one is, so a
+    modal can flag the block that holds it.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 @dataclass
@@ -83,7 +88,7 @@ class Interactions:
         except NotFoundError as exc:
             raise Refused("That incident no longer exists in Watchkeep.") from exc
         except InvalidInputError as exc:
-            raise Refused(exc.message) from exc
+            raise Refused(exc.message, exc.field) from exc
         except DomainError as exc:
             raise Refused(str(exc)) from exc
 

@@ -1,5 +1,6 @@
 """Modal submissions and the create-incident shortcut. Bad input comes back inline
-(`response_action: errors`) on the block it concerns."""
+(`response_action: errors`) on the block it concerns: `on_submit` puts a refusal
+on the block holding the refused field."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from watchkeep.core import incidents, services, transitions
 from watchkeep.core.models import Urgency
 from watchkeep.slack.interactive import views
 from watchkeep.slack.interactive.interactions import Interactions, Refused
+from watchkeep.slack.interactive.listeners import on_submit
 
 log = logging.getLogger(__name__)
 MAX_SNOOZE_MINUTES = int(transitions.MAX_SNOOZE.total_seconds() // 60)
@@ -23,58 +25,35 @@ MAX_SNOOZE_MINUTES = int(transitions.MAX_SNOOZE.total_seconds() // 60)
 def register(app: AsyncApp, ix: Interactions) -> None:
     clock = ix.runtime.clock
 
-    @app.view(views.RESOLVE)
-    async def resolve_submitted(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient
-    ) -> None:
-        incident_id = views.incident_id_of(view)
+    @on_submit(app, views.RESOLVE, block="note")
+    async def resolve_submitted(body: dict, view: dict, client: AsyncWebClient) -> None:
+        incident_id = _incident_of(view)
         note = views.submitted(view, "note")
-        try:
-            if incident_id is None:
-                raise Refused("This form lost track of its incident; please start again.")
-            actor = await ix.actor(body, client)
-            await ix.change(
-                lambda s: transitions.resolve(s, incident_id, actor, now=clock.now(), note=note)
-            )
-        except Refused as refused:
-            await ack(response_action="errors", errors={"note": refused.message})
-            return
-        await ack()
+        actor = await ix.actor(body, client)
+        await ix.change(
+            lambda s: transitions.resolve(s, incident_id, actor, now=clock.now(), note=note)
+        )
 
-    @app.view(views.SNOOZE)
-    async def snooze_submitted(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient
-    ) -> None:
-        incident_id = views.incident_id_of(view)
+    @on_submit(app, views.SNOOZE, block="minutes")
+    async def snooze_submitted(body: dict, view: dict, client: AsyncWebClient) -> dict | None:
         minutes = views.submitted(view, "minutes") or ""
         if not minutes.isdigit() or not 1 <= int(minutes) <= MAX_SNOOZE_MINUTES:
-            await ack(
-                response_action="errors",
-                errors={"minutes": f"Enter whole minutes from 1 to {MAX_SNOOZE_MINUTES}."},
-            )
-            return
-        try:
-            if incident_id is None:
-                raise Refused("This form lost track of its incident; please start again.")
-            actor = await ix.actor(body, client)
-            until = clock.now() + timedelta(minutes=int(minutes))
-            await ix.change(
-                lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
-            )
-        except Refused as refused:
-            await ack(response_action="errors", errors={"minutes": refused.message})
-            return
-        await ack()
+            return {"minutes": f"Enter whole minutes from 1 to {MAX_SNOOZE_MINUTES}."}
+        incident_id = _incident_of(view)
+        actor = await ix.actor(body, client)
+        until = clock.now() + timedelta(minutes=int(minutes))
+        await ix.change(
+            lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
+        )
+        return None
 
     @app.shortcut(views.CREATE)
     async def create_shortcut(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
         await ack()
         await open_create_modal(ix, client, body["trigger_id"])
 
-    @app.view(views.CREATE)
-    async def create_submitted(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient
-    ) -> None:
+    @on_submit(app, views.CREATE, block="title", blocks={"service_id": "service"})
+    async def create_submitted(body: dict, view: dict, client: AsyncWebClient) -> dict | None:
         title = views.submitted(view, "title")
         service = views.submitted(view, "service")
         urgency = views.submitted(view, "urgency") or Urgency.HIGH.value
@@ -86,31 +65,34 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         if urgency not in Urgency.__members__:
             errors["urgency"] = "Choose High, Medium or Low."
         if errors:
-            await ack(response_action="errors", errors=errors)
-            return
-        try:
-            actor = await ix.actor(body, client)
-            await ix.change(
-                lambda s: incidents.create_incident(
-                    s,
-                    title=title,
-                    service_id=int(service),
-                    urgency=Urgency(urgency),
-                    actor=actor,
-                    now=clock.now(),
-                    description=views.submitted(view, "description") or "",
-                )
+            return errors
+        actor = await ix.actor(body, client)
+        await ix.change(
+            lambda s: incidents.create_incident(
+                s,
+                title=title,
+                service_id=int(service),
+                urgency=Urgency(urgency),
+                actor=actor,
+                now=clock.now(),
+                description=views.submitted(view, "description") or "",
             )
-        except Refused as refused:
-            block = "service" if "service" in refused.message else "title"
-            await ack(response_action="errors", errors={block: refused.message})
-            return
-        await ack()
+        )
+        return None
+
+
+def _incident_of(view: dict) -> int:
+    incident_id = views.incident_id_of(view)
+    if incident_id is None:
+        raise Refused("This form lost track of its incident; please start again.")
+    return incident_id
 
 
 async def open_create_modal(
     ix: Interactions, client: AsyncWebClient, trigger_id: str, title: str = ""
-) -> None:
+) -> bool:
+    """Open the create-incident form; False when Slack would not (the trigger expired)."""
+
     def choices() -> list[tuple[int, str]]:
         with ix.runtime.db.read() as session:
             found, _ = services.list_services(session, limit=views.MAX_OPTIONS, offset=0)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from watchkeep.slack.commands.dispatch import SlashCommands
+from watchkeep.slack.commands.subcommands import SlashCommands
 from watchkeep.slack.interactive.verify import RequestVerifier
 
 INTERACTIVE_TYPES = {

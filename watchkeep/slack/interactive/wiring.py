@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter
 
 from watchkeep.slack import credentials
-from watchkeep.slack.commands.dispatch import SlashCommands
+from watchkeep.slack.commands.subcommands import SlashCommands
 from watchkeep.slack.interactive.bolt_app import build_bolt_app
 from watchkeep.slack.interactive.routes import make_router
 from watchkeep.slack.interactive.verify import RequestVerifier
@@ -24,5 +24,9 @@ def slack_routes(runtime: Runtime) -> APIRouter:
             )
 
     bolt, interactions = build_bolt_app(runtime)
-    verifier = RequestVerifier(load_secrets, lambda: runtime.slack.generation)
+    verifier = RequestVerifier(
+        load_secrets,
+        lambda: runtime.slack.generation,
+        lambda: runtime.clock.now().timestamp(),
+    )
     return make_router(bolt, verifier, SlashCommands(interactions))
