@@ -44,6 +44,22 @@ def get_incident(session: Session, incident_id: int, *, for_update: bool = False
     return incident
 
 
+def lock_incidents(session: Session, incident_ids: Sequence[int]) -> dict[int, Incident]:
+    """Lock many incidents' rows until the transaction ends, by id.
+
+    In id order and as one statement, so that concurrent batches (escalation steps,
+    SLA checks) cannot deadlock each other, and a transition waits for (or is seen
+    by) the batch.
+    """
+    query = (
+        select(Incident)
+        .where(Incident.id.in_(sorted(set(incident_ids))))
+        .order_by(Incident.id)
+        .with_for_update(of=Incident)
+    )
+    return {incident.id: incident for incident in session.scalars(query)}
+
+
 def get_incident_by_number(session: Session, number: int) -> Incident:
     incident = session.scalar(select(Incident).where(Incident.number == number))
     if incident is None:

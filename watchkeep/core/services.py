@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchkeep.core import naming
 from watchkeep.core.errors import ConflictError, InvalidInputError, NotFoundError
 from watchkeep.core.models import Incident, IncidentStatus, Service, Team
 
@@ -46,8 +47,8 @@ def create_service(
     ack_sla_minutes: int | None = None,
     resolve_sla_minutes: int | None = None,
 ) -> Service:
-    _check_name_free(session, name)
-    service = Service(name=name.strip(), description=description, created_at=now)
+    name = naming.free_name(session, Service, name, "a service")
+    service = Service(name=name, description=description, created_at=now)
     session.add(service)
     return update_service(
         session,
@@ -71,11 +72,7 @@ def update_service(
     resolve_sla_minutes: int | None = UNSET,
 ) -> Service:
     """Change the named fields; UNSET leaves a field alone, None clears it."""
-    if name is not None and name.strip() != service.name:
-        _check_name_free(session, name)
-        service.name = name.strip()
-    if description is not None:
-        service.description = description
+    naming.rename(session, service, name, description, "a service")
     if team_id is not UNSET:
         if team_id is not None and session.get(Team, team_id) is None:
             raise InvalidInputError("team_id", f"no team with id {team_id}")
@@ -118,8 +115,3 @@ def normalize_slack_channel(channel: str | None, field: str = "slack_channel") -
             "must be a channel id (C…) or #name of lowercase letters, digits, - and _",
         )
     return channel
-
-
-def _check_name_free(session: Session, name: str) -> None:
-    if get_service_by_name(session, name) is not None:
-        raise ConflictError(f"a service named {name.strip()!r} already exists")

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from watchkeep.core.errors import ConflictError, InvalidInputError, NotFoundError
+from watchkeep.core import naming
+from watchkeep.core.errors import InvalidInputError, NotFoundError
 from watchkeep.core.models import Team, User
 
 
@@ -33,8 +34,8 @@ def create_team(
     description: str = "",
     member_ids: Sequence[int] = (),
 ) -> Team:
-    _check_name_free(session, name)
-    team = Team(name=name.strip(), description=description, created_at=now)
+    name = naming.free_name(session, Team, name, "a team")
+    team = Team(name=name, description=description, created_at=now)
     team.members = _members(session, member_ids)
     session.add(team)
     session.flush()
@@ -49,11 +50,7 @@ def update_team(
     description: str | None = None,
     member_ids: Sequence[int] | None = None,
 ) -> Team:
-    if name is not None and name.strip() != team.name:
-        _check_name_free(session, name)
-        team.name = name.strip()
-    if description is not None:
-        team.description = description
+    naming.rename(session, team, name, description, "a team")
     if member_ids is not None:
         team.members = _members(session, member_ids)
     session.flush()
@@ -63,11 +60,6 @@ def update_team(
 def delete_team(session: Session, team: Team) -> None:
     session.delete(team)
     session.flush()
-
-
-def _check_name_free(session: Session, name: str) -> None:
-    if session.scalar(select(Team.id).where(Team.name == name.strip())) is not None:
-        raise ConflictError(f"a team named {name.strip()!r} already exists")
 
 
 def _members(session: Session, member_ids: Sequence[int]) -> list[User]:

@@ -44,6 +44,7 @@ from watchkeep import outbox
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
 from watchkeep.core.events import EventType
+from watchkeep.core.incidents import lock_incidents
 from watchkeep.core.models import Incident, IncidentStatus, Service, TimelineEvent
 from watchkeep.oncall import paging
 from watchkeep.oncall.models import (
@@ -107,17 +108,7 @@ def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
 def fire_steps(session: Session, jobs: list[Job], now: datetime) -> None:
     """The timer handler (a batch: the worker runs many due steps in one transaction)."""
     ids = sorted({job.payload["incident_id"] for job in jobs})
-    # Lock in id order, as one statement, so that concurrent batches cannot deadlock
-    # each other and an acknowledgement waits for (or is seen by) the step.
-    incidents = {
-        incident.id: incident
-        for incident in session.scalars(
-            select(Incident)
-            .where(Incident.id.in_(ids))
-            .order_by(Incident.id)
-            .with_for_update(of=Incident)
-        )
-    }
+    incidents = lock_incidents(session, ids)
     states = {
         state.incident_id: state
         for state in session.scalars(

@@ -15,6 +15,7 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchkeep.core import naming
 from watchkeep.core.errors import ConflictError, InvalidInputError, NotFoundError
 from watchkeep.core.models import Service, Team, User
 from watchkeep.oncall.models import EscalationPolicy, EscalationStep, EscalationTarget, Schedule
@@ -78,9 +79,9 @@ def create_policy(
     repeat: int = 0,
     description: str = "",
 ) -> EscalationPolicy:
-    _check_name_free(session, name)
+    name = naming.free_name(session, EscalationPolicy, name, "an escalation policy")
     policy = EscalationPolicy(
-        name=name.strip(),
+        name=name,
         description=description,
         repeat=_repeat(repeat),
         created_at=now,
@@ -103,11 +104,7 @@ def update_policy(
     steps: Sequence[StepSpec] | None = None,
 ) -> EscalationPolicy:
     """Change the named fields; `steps` replaces every step."""
-    if name is not None and name.strip() != policy.name:
-        _check_name_free(session, name)
-        policy.name = name.strip()
-    if description is not None:
-        policy.description = description
+    naming.rename(session, policy, name, description, "an escalation policy")
     if repeat is not None:
         policy.repeat = _repeat(repeat)
     if steps is not None:
@@ -159,9 +156,3 @@ def _repeat(repeat: int) -> int:
     if not 0 <= repeat <= MAX_REPEAT:
         raise InvalidInputError("repeat", f"must be from 0 to {MAX_REPEAT}")
     return repeat
-
-
-def _check_name_free(session: Session, name: str) -> None:
-    query = select(EscalationPolicy.id).where(EscalationPolicy.name == name.strip())
-    if session.scalar(query) is not None:
-        raise ConflictError(f"an escalation policy named {name.strip()!r} already exists")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from watchkeep.core import naming
 from watchkeep.core.actors import Actor
 from watchkeep.core.errors import ConflictError, InvalidInputError, NotFoundError
 from watchkeep.core.models import User
@@ -69,9 +70,9 @@ def create_schedule(
     now: datetime,
     description: str = "",
 ) -> Schedule:
-    _check_name_free(session, name)
+    name = naming.free_name(session, Schedule, name, "a schedule")
     schedule = Schedule(
-        name=name.strip(),
+        name=name,
         description=description,
         time_zone=_zone_name(time_zone),
         created_at=now,
@@ -94,11 +95,7 @@ def update_schedule(
     layers: Sequence[LayerSpec] | None = None,
 ) -> Schedule:
     """Change the named fields; `layers` replaces every layer."""
-    if name is not None and name.strip() != schedule.name:
-        _check_name_free(session, name)
-        schedule.name = name.strip()
-    if description is not None:
-        schedule.description = description
+    naming.rename(session, schedule, name, description, "a schedule")
     if time_zone is not None:
         schedule.time_zone = _zone_name(time_zone)
     if layers is not None:
@@ -220,8 +217,3 @@ def _zone_name(name: str) -> str:
         return rotation.zone(name.strip()).key
     except ValueError as exc:
         raise InvalidInputError("time_zone", str(exc)) from None
-
-
-def _check_name_free(session: Session, name: str) -> None:
-    if session.scalar(select(Schedule.id).where(Schedule.name == name.strip())) is not None:
-        raise ConflictError(f"a schedule named {name.strip()!r} already exists")

@@ -26,6 +26,7 @@ from watchkeep import outbox
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
 from watchkeep.core.events import EventType
+from watchkeep.core.incidents import lock_incidents
 from watchkeep.core.models import Incident, Service, TimelineEvent
 from watchkeep.oncall.models import IncidentSla
 from watchkeep.outbox import Job, JobKind
@@ -61,15 +62,7 @@ def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
 def check_targets(session: Session, jobs: list[Job], now: datetime) -> None:
     """The timer handler (a batch): record each target missed by its due time."""
     ids = sorted({job.payload["incident_id"] for job in jobs})
-    incidents = {
-        incident.id: incident
-        for incident in session.scalars(
-            select(Incident)
-            .where(Incident.id.in_(ids))
-            .order_by(Incident.id)
-            .with_for_update(of=Incident)
-        )
-    }
+    incidents = lock_incidents(session, ids)
     slas = {
         sla.incident_id: sla
         for sla in session.scalars(select(IncidentSla).where(IncidentSla.incident_id.in_(ids)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -78,17 +77,15 @@ class SlashCommands:
         return replies.oncall_reply(rows, command.rest)
 
     async def create(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
-        workspace = self.ix.workspace(_body(form))
-        client = AsyncWebClient(
-            token=workspace.bot_token, base_url=self.runtime.settings.slack_api_url
-        )
+        body = _body(form)
+        self.ix.workspace(body)
         if form.get("trigger_id") and await open_create_modal(
-            self.ix, client, form["trigger_id"], command.rest
+            self.ix, body, form["trigger_id"], command.rest
         ):
             return replies.ephemeral("Opening the create-incident form…")
         if not command.rest:
             raise Refused("Give the incident a title: `/watchkeep create Checkout is down`")
-        actor = await self.ix.actor(_body(form), client)
+        actor = await self.ix.actor(body)
         service_id = await self.read(lambda s: _service_for_channel(s, form.get("channel_id")))
         incident, _ = await self.ix.change(
             lambda s: incidents.create_incident(
@@ -136,10 +133,7 @@ class SlashCommands:
     async def _actor_and_target(self, args: list[str], form: dict[str, str]) -> tuple[Any, int]:
         body = _body(form)
         workspace = self.ix.workspace(body)
-        client = AsyncWebClient(
-            token=workspace.bot_token, base_url=self.runtime.settings.slack_api_url
-        )
-        actor = await self.ix.actor(body, client)
+        actor = await self.ix.actor(body)
         number = parse.incident_number(args[0]) if args else None
         target = await self.read(
             lambda s: _target(s, number, workspace.id, form.get("channel_id", ""))

@@ -3,13 +3,10 @@ and tells the user privately why a click was refused."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from starlette.concurrency import run_in_threadpool
 
 from watchkeep.core import incidents, transitions
@@ -19,8 +16,6 @@ from watchkeep.slack import render
 from watchkeep.slack.interactive import views
 from watchkeep.slack.interactive.interactions import Interactions, Refused
 from watchkeep.slack.interactive.listeners import on_click
-
-log = logging.getLogger(__name__)
 
 
 def _incident_id(action: dict[str, Any]) -> int:
@@ -35,32 +30,32 @@ def register(app: AsyncApp, ix: Interactions) -> None:
     clock = ix.runtime.clock
 
     @on_click(app, ix, render.ACKNOWLEDGE)
-    async def acknowledge(body: dict, action: dict, client: AsyncWebClient) -> None:
+    async def acknowledge(body: dict, action: dict) -> None:
         incident_id = _incident_id(action)
-        actor = await ix.actor(body, client)
+        actor = await ix.actor(body)
         await ix.change(lambda s: transitions.acknowledge(s, incident_id, actor, now=clock.now()))
 
     @on_click(app, ix, render.ACKNOWLEDGED)
-    async def already_acknowledged(body: dict, action: dict, client: AsyncWebClient) -> None:
+    async def already_acknowledged(body: dict, action: dict) -> None:
         incident = await _load_incident(ix, _incident_id(action))
         name = incident.acknowledged_by_name or incident.resolved_by_name or "someone"
         await ix.tell(body, f"Incident #{incident.number} is already acknowledged by {name}.")
 
     @on_click(app, ix, render.RESOLVE)
-    async def resolve(body: dict, action: dict, client: AsyncWebClient) -> None:
+    async def resolve(body: dict, action: dict) -> None:
         incident_id = _incident_id(action)
-        await ix.actor(body, client)
+        await ix.actor(body)
         incident = await _open_incident(ix, incident_id)
-        await _open_modal(client, body, views.resolve_modal(incident))
+        await ix.open_view(body, body["trigger_id"], views.resolve_modal(incident))
 
     @on_click(app, ix, render.SNOOZE)
-    async def snooze(body: dict, action: dict, client: AsyncWebClient) -> None:
+    async def snooze(body: dict, action: dict) -> None:
         incident_id = _incident_id(action)
         choice = str((action.get("selected_option") or {}).get("value", "")).split(":")[-1]
-        actor = await ix.actor(body, client)
+        actor = await ix.actor(body)
         if choice == "custom":
             incident = await _open_incident(ix, incident_id)
-            await _open_modal(client, body, views.snooze_modal(incident))
+            await ix.open_view(body, body["trigger_id"], views.snooze_modal(incident))
             return
         if not choice.isdigit():
             raise Refused("That snooze choice is not a number of minutes.")
@@ -70,7 +65,7 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         )
 
     @on_click(app, ix, render.VIEW)
-    async def view(body: dict, action: dict, client: AsyncWebClient) -> None:
+    async def view(body: dict, action: dict) -> None:
         """A URL button: Slack opens the link; the click only needs an answer."""
 
 
@@ -93,11 +88,3 @@ async def _open_incident(ix: Interactions, incident_id: int) -> Incident:
             f"Incident #{incident.number} is already resolved by {incident.resolved_by_name}."
         )
     return incident
-
-
-async def _open_modal(client: AsyncWebClient, body: dict, view: dict) -> None:
-    try:
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
-    except SlackApiError as exc:
-        log.warning("views.open failed: %s", exc.response.get("error"))
-        raise Refused("Slack did not let me open the form in time; please try again.") from exc

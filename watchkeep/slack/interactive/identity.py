@@ -7,11 +7,10 @@ requires mapped users.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +19,7 @@ from watchkeep.core.actors import Actor
 from watchkeep.core.models import Source
 from watchkeep.db.engine import Database
 from watchkeep.slack import users
+from watchkeep.slack.errors import SlackError
 
 
 def _payload_name(slack_user: dict[str, Any]) -> str:
@@ -33,11 +33,14 @@ def _actor(session: Session, email: str | None, slack_name: str) -> Actor:
     return Actor(name=f"{slack_name} via Slack", source=Source.SLACK)
 
 
+UserLookup = Callable[[str], Awaitable[dict[str, Any]]]
+
+
 async def resolve_actor(
     db: Database,
     workspace_id: int,
     slack_user: dict[str, Any],
-    client: AsyncWebClient,
+    users_info: UserLookup,
     now: datetime,
 ) -> Actor:
     slack_id = slack_user["id"]
@@ -54,11 +57,11 @@ async def resolve_actor(
         return actor
     email, name = None, _payload_name(slack_user)
     try:
-        answer = await client.users_info(user=slack_id)
-        profile = answer["user"].get("profile") or {}
+        user = (await users_info(slack_id)).get("user") or {}
+        profile = user.get("profile") or {}
         email = profile.get("email")
-        name = profile.get("display_name") or answer["user"].get("real_name") or name
-    except SlackApiError:
+        name = profile.get("display_name") or user.get("real_name") or name
+    except SlackError:
         # No users:read.email scope, or Slack hiccuped: act as an unmapped user this once.
         pass
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +20,7 @@ from watchkeep.core.errors import (
 )
 from watchkeep.core.models import IncidentStatus
 from watchkeep.core.permissions import Permission, require
+from watchkeep.slack.errors import SlackError
 from watchkeep.slack.interactive import respond
 from watchkeep.slack.interactive.directory import KnownWorkspace, WorkspaceDirectory
 from watchkeep.slack.interactive.identity import resolve_actor
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from watchkeep.runtime import Runtime
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 UNMAPPED = (
     "Your Slack account is not linked to an active Watchkeep user, and this workspace "
@@ -60,11 +62,17 @@ class Interactions:
             raise Refused("This Slack workspace is not connected to Watchkeep.")
         return known
 
-    async def actor(self, body: dict[str, Any], client: AsyncWebClient) -> Actor:
+    async def actor(self, body: dict[str, Any]) -> Actor:
         """Who acted, refused if the workspace requires mapped users or the role may not respond."""
         workspace = self.workspace(body)
+
+        async def users_info(slack_id: str) -> dict[str, Any]:
+            return await self.runtime.slack.direct.paced_now(
+                workspace.id, workspace.bot_token, "users.info", user=slack_id
+            )
+
         actor = await resolve_actor(
-            self.runtime.db, workspace.id, body["user"], client, self.runtime.clock.now()
+            self.runtime.db, workspace.id, body["user"], users_info, self.runtime.clock.now()
         )
         if actor.user_id is None and workspace.require_mapped_user:
             raise Refused(UNMAPPED)
@@ -73,6 +81,17 @@ class Interactions:
         except PermissionDeniedError as exc:
             raise Refused(f"You can't do that in Watchkeep: {exc}.") from exc
         return actor
+
+    async def open_view(self, body: dict[str, Any], trigger_id: str, view: dict) -> None:
+        """Open a modal at once (a trigger_id lives three seconds), through the throttle."""
+        workspace = self.workspace(body)
+        try:
+            await self.runtime.slack.direct.paced_now(
+                workspace.id, workspace.bot_token, "views.open", trigger_id=trigger_id, view=view
+            )
+        except SlackError as exc:
+            log.warning("views.open failed: %s", exc)
+            raise Refused("Slack did not let me open the form in time; please try again.") from exc
 
     async def change(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one write transaction, committed before Slack gets its answer."""

@@ -2,8 +2,8 @@
 and turn a `Refused` into what the user sees (a private reply to a click, an
 inline error on the modal's block).
 
-A listener is a small coroutine taking the payload (`body`), the clicked
-`action` or submitted `view`, and the workspace's `client`.
+A listener is a small coroutine taking the payload (`body`) and the clicked
+`action` or submitted `view`; it calls Slack, if at all, through `Interactions`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from watchkeep.slack.interactive.interactions import Interactions, Refused
 
-Clicked = Callable[[dict, dict, AsyncWebClient], Awaitable[None]]
+Clicked = Callable[[dict, dict], Awaitable[None]]
 # Answers the form's errors by block id, or None when the submission is done.
-Submitted = Callable[[dict, dict, AsyncWebClient], Awaitable[dict[str, str] | None]]
+Submitted = Callable[[dict, dict], Awaitable[dict[str, str] | None]]
 
 
 def on_click(app: AsyncApp, ix: Interactions, action_id: str) -> Callable[[Clicked], Clicked]:
@@ -25,10 +24,10 @@ def on_click(app: AsyncApp, ix: Interactions, action_id: str) -> Callable[[Click
 
     def register(listener: Clicked) -> Clicked:
         # Bolt injects arguments by parameter name, so the wrapper spells them out.
-        async def clicked(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient) -> None:
+        async def clicked(ack: AsyncAck, body: dict, action: dict) -> None:
             await ack()
             try:
-                await listener(body, action, client)
+                await listener(body, action)
             except Refused as refused:
                 await ix.tell(body, refused.message)
 
@@ -45,9 +44,9 @@ def on_submit(
     the refused field (`blocks` maps the core's field names to block ids), else `block`."""
 
     def register(listener: Submitted) -> Submitted:
-        async def submitted(ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
+        async def submitted(ack: AsyncAck, body: dict, view: dict) -> None:
             try:
-                errors = await listener(body, view, client)
+                errors = await listener(body, view)
             except Refused as refused:
                 errors = {(blocks or {}).get(refused.field or "", block): refused.message}
             if errors:

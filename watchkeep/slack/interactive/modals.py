@@ -4,12 +4,9 @@ on the block holding the refused field."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from starlette.concurrency import run_in_threadpool
 
 from watchkeep.core import incidents, services, transitions
@@ -18,7 +15,6 @@ from watchkeep.slack.interactive import views
 from watchkeep.slack.interactive.interactions import Interactions, Refused
 from watchkeep.slack.interactive.listeners import on_submit
 
-log = logging.getLogger(__name__)
 MAX_SNOOZE_MINUTES = int(transitions.MAX_SNOOZE.total_seconds() // 60)
 
 
@@ -26,21 +22,21 @@ def register(app: AsyncApp, ix: Interactions) -> None:
     clock = ix.runtime.clock
 
     @on_submit(app, views.RESOLVE, block="note")
-    async def resolve_submitted(body: dict, view: dict, client: AsyncWebClient) -> None:
+    async def resolve_submitted(body: dict, view: dict) -> None:
         incident_id = _incident_of(view)
         note = views.submitted(view, "note")
-        actor = await ix.actor(body, client)
+        actor = await ix.actor(body)
         await ix.change(
             lambda s: transitions.resolve(s, incident_id, actor, now=clock.now(), note=note)
         )
 
     @on_submit(app, views.SNOOZE, block="minutes")
-    async def snooze_submitted(body: dict, view: dict, client: AsyncWebClient) -> dict | None:
+    async def snooze_submitted(body: dict, view: dict) -> dict | None:
         minutes = views.submitted(view, "minutes") or ""
         if not minutes.isdigit() or not 1 <= int(minutes) <= MAX_SNOOZE_MINUTES:
             return {"minutes": f"Enter whole minutes from 1 to {MAX_SNOOZE_MINUTES}."}
         incident_id = _incident_of(view)
-        actor = await ix.actor(body, client)
+        actor = await ix.actor(body)
         until = clock.now() + timedelta(minutes=int(minutes))
         await ix.change(
             lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
@@ -48,12 +44,12 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         return None
 
     @app.shortcut(views.CREATE)
-    async def create_shortcut(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
+    async def create_shortcut(ack: AsyncAck, body: dict) -> None:
         await ack()
-        await open_create_modal(ix, client, body["trigger_id"])
+        await open_create_modal(ix, body, body["trigger_id"])
 
     @on_submit(app, views.CREATE, block="title", blocks={"service_id": "service"})
-    async def create_submitted(body: dict, view: dict, client: AsyncWebClient) -> dict | None:
+    async def create_submitted(body: dict, view: dict) -> dict | None:
         title = views.submitted(view, "title")
         service = views.submitted(view, "service")
         urgency = views.submitted(view, "urgency") or Urgency.HIGH.value
@@ -66,7 +62,7 @@ def register(app: AsyncApp, ix: Interactions) -> None:
             errors["urgency"] = "Choose High, Medium or Low."
         if errors:
             return errors
-        actor = await ix.actor(body, client)
+        actor = await ix.actor(body)
         await ix.change(
             lambda s: incidents.create_incident(
                 s,
@@ -88,9 +84,7 @@ def _incident_of(view: dict) -> int:
     return incident_id
 
 
-async def open_create_modal(
-    ix: Interactions, client: AsyncWebClient, trigger_id: str, title: str = ""
-) -> bool:
+async def open_create_modal(ix: Interactions, body: dict, trigger_id: str, title: str = "") -> bool:
     """Open the create-incident form; False when Slack would not (the trigger expired)."""
 
     def choices() -> list[tuple[int, str]]:
@@ -99,10 +93,9 @@ async def open_create_modal(
             return [(service.id, service.name) for service in found]
 
     try:
-        await client.views_open(
-            trigger_id=trigger_id, view=views.create_modal(await run_in_threadpool(choices), title)
+        await ix.open_view(
+            body, trigger_id, views.create_modal(await run_in_threadpool(choices), title)
         )
-    except SlackApiError as exc:
-        log.warning("views.open for create_incident failed: %s", exc.response.get("error"))
+    except Refused:
         return False
     return True
