@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from watchkeep import outbox
 from watchkeep.config import Settings
 from watchkeep.core.models import Role
-from watchkeep.fakeslack import SlackState, Workspace
+from watchkeep.fakeslack import FakeSlackServer, SlackState, Workspace
+from watchkeep.outbox import JobKind
+from watchkeep.outbox.models import OutboxRow, OutboxState
 from watchkeep.runtime import Runtime, build_runtime
 from watchkeep.slack import credentials, workspaces
+from watchkeep.slack.workspaces import CheckedToken
 
 from support import Api, Delivery
 
@@ -142,3 +146,53 @@ def test_environment_credentials_connect_the_workspace_at_start(
             session, started.secrets, started.clock.now()
         ) == [SIGNING_SECRET]
     started.db.dispose()
+
+
+def test_health_counts_each_workspaces_own_messages_and_every_delivery(
+    admin_api: Api,
+    connected: Workspace,
+    slack: SlackState,
+    slack_server: FakeSlackServer,
+    runtime: Runtime,
+    deliver: Delivery,
+    service_id: int,
+) -> None:
+    other = slack.create_workspace("Globex")
+    slack.add_channel(other, "alerts")
+    with runtime.db.write() as session:
+        globex = workspaces.store_token(
+            session, runtime.secrets, CheckedToken(other.token), now=runtime.clock.now()
+        )
+        globex.default_channel = "#alerts"
+    deliver()
+    slack.faults.start_outage(503)
+    created = admin_api.post("/api/v1/incidents", {"title": "x", "service_id": service_id})
+    deliver.worker.drain()
+    with runtime.db.write() as session:
+        # Answers to a clicking user belong to no workspace's messages.
+        outbox.enqueue(
+            session,
+            JobKind.SLACK_RESPOND,
+            {"response_url": slack_server.response_url(connected.team_id), "text": "t"},
+            now=runtime.clock.now(),
+        )
+        [failed] = session.scalars(
+            select(OutboxRow).where(OutboxRow.ordering_key.startswith(f"slack:{globex.id}:"))
+        )
+        failed.state = OutboxState.FAILED
+    view = admin_api.get("/api/v1/integrations/slack").json()
+    health = {w["team_name"]: w["health"] for w in view["workspaces"]}
+    assert (health["Acme Corp"]["messages_waiting"], health["Acme Corp"]["messages_failed"]) == (
+        1,
+        0,
+    )
+    assert (health["Globex"]["messages_waiting"], health["Globex"]["messages_failed"]) == (0, 1)
+
+    slack.faults.end_outage()
+    deliver()
+    delivered = admin_api.get("/api/v1/integrations/slack").json()["health"]["last_delivery_at"]
+    runtime.clock.advance(minutes=5)
+    admin_api.post(f"/api/v1/incidents/{created.json()['id']}/acknowledge")
+    deliver()
+    replied = admin_api.get("/api/v1/integrations/slack").json()["health"]["last_delivery_at"]
+    assert replied > delivered, "a thread reply and an update count as deliveries"
