@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from watchkeep.fakeslack import Call, SlackState, Workspace
-from watchkeep.outbox import store
+from watchkeep.outbox import JobKind, store
 from watchkeep.outbox.models import OutboxRow, OutboxState
 from watchkeep.runtime import Runtime
+from watchkeep.slack import workspaces
 from watchkeep.slack.throttle import LIMITS, Limit
+from watchkeep.worker.handlers import JobContext
 
 from slack_story import controls
 from support import Api, Delivery, FrozenClock
@@ -203,6 +206,50 @@ def test_a_worker_that_dies_before_slack_answers_leaves_the_message_to_another(
     clock.advance(seconds=61)
     deliver()
     assert len(slack.messages_in("#ops")) == 1
+
+
+class Crash(BaseException):
+    """The process dies: nothing of ours runs after this (no rollback bookkeeping)."""
+
+
+def test_a_reply_whose_worker_died_after_slack_took_it_is_found_not_sent_twice(
+    admin_api: Api,
+    connected: Workspace,
+    slack: SlackState,
+    deliver: Delivery,
+    runtime: Runtime,
+    clock: FrozenClock,
+    service_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    incident = trigger(admin_api, service_id)
+    deliver()
+    admin_api.post(f"/api/v1/incidents/{incident['id']}/acknowledge")
+    deliver.worker.run_once()  # the event fans out into a reply and a refresh
+    with runtime.db.write() as session:
+        claimed = store.claim(
+            session, now=clock.now(), limit=10, lease_seconds=60, worker_id="doomed"
+        )
+    [reply] = [job for job in claimed if job.kind == JobKind.SLACK_REPLY]
+
+    def die(*_: object) -> None:
+        raise Crash
+
+    # Slack posts the reply; the worker dies before it records that it did.
+    monkeypatch.setattr(workspaces, "mark_delivered", die)
+    clock.advance(seconds=1)  # past the post's pacing slot
+    with pytest.raises(Crash):
+        runtime.slack.delivery.reply(JobContext(reply, runtime.db, clock))
+    monkeypatch.undo()
+    [parent] = slack.messages_in("#ops")
+    assert len(slack.thread("#ops", parent.ts)) == 2, "the reply is in Slack"
+
+    clock.advance(seconds=61)
+    deliver()
+    thread = slack.thread("#ops", parent.ts)
+    assert [m.text for m in thread[1:]] == ["👀 Acknowledged by *Ada Admin*"]
+    [lookup] = slack.calls("conversations.replies")
+    assert lookup.params["include_all_metadata"] == "1"
 
 
 def test_after_a_429_every_channel_waits_retry_after_and_the_retry_books_a_new_slot(

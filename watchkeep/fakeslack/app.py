@@ -21,7 +21,7 @@ from starlette.routing import Route
 from . import hooks
 from .authorize import authorize
 from .errors import RateLimited, SlackError
-from .methods import REGISTRY, Context
+from .methods import REGISTRY, Context, MethodSpec
 from .models import Call, Token
 from .request import ParsedRequest, parse_request
 from .state import SlackState
@@ -101,7 +101,15 @@ async def _answer(state: SlackState, name: str, parsed: ParsedRequest) -> Answer
             return _http_error(fault.status, fault.body)
         if fault.kind == "ratelimit":
             return _ratelimited(fault.retry_after)
+        if fault.kind == "late":
+            answer = _handle(state, name, spec, parsed)
+            await _sleep(state, fault.seconds)
+            return answer
         await _sleep(state, fault.seconds)
+    return _handle(state, name, spec, parsed)
+
+
+def _handle(state: SlackState, name: str, spec: MethodSpec, parsed: ParsedRequest) -> Answer:
     with state.lock:
         ctx = Context(state, name, parsed.params, basic_auth=parsed.basic_auth)
         try:

@@ -2,9 +2,10 @@
 
 Each ``*_next`` helper queues a fault for the next ``times`` calls of a method
 (``"*"`` means any method). Faults are consumed before authentication, so
-they hit whatever token the caller uses. A delay fault only holds the answer
-back: the call then runs normally, just as a real Slack call can succeed
-after the client has given up waiting (a classic source of duplicates).
+they hit whatever token the caller uses. A delay fault only holds the call
+back: it then runs normally, just as a real Slack call can succeed after the
+client has given up waiting; a late fault runs the call at once and holds the
+answer back (both classic sources of duplicates).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["error", "http", "ratelimit", "delay"]
+FaultKind = Literal["error", "http", "ratelimit", "delay", "late"]
 
 
 @dataclass
@@ -58,6 +59,11 @@ class Faults:
     def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
         """Hold the answer back ``seconds`` (real time), then handle the call normally."""
         self._add(method, Fault("delay", times, seconds=seconds))
+
+    def answer_late_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Handle the call at once (the message exists), then hold the answer back
+        ``seconds`` (real time): a client that gives up, or dies, never learns it worked."""
+        self._add(method, Fault("late", times, seconds=seconds))
 
     def start_outage(self, status: int = 503, body: str | None = None) -> None:
         """Every call answers ``status`` until ``end_outage``."""

@@ -137,13 +137,17 @@ class Message:
     # Earlier versions, oldest first, so tests can assert on how a message evolved.
     history: list[dict[str, Any]] = field(default_factory=list)
     reply_count: int = 0
+    # Message metadata ({event_type, event_payload}): returned only when asked for.
+    metadata: dict[str, Any] | None = None
 
     @property
     def is_reply(self) -> bool:
         return self.thread_ts is not None and self.thread_ts != self.ts
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self, *, with_metadata: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {"type": "message", "ts": self.ts, "text": self.text}
+        if with_metadata and self.metadata is not None:
+            data["metadata"] = self.metadata
         for key in ("subtype", "user", "bot_id", "app_id", "thread_ts", "edited"):
             value = getattr(self, key)
             if value is not None:

@@ -35,6 +35,8 @@ METHOD_TIERS = {
     "conversations.invite": 3,
     "conversations.info": 3,
     "conversations.join": 3,
+    "conversations.history": 3,
+    "conversations.replies": 3,
     "users.lookupByEmail": 3,
     "chat.postEphemeral": 4,
     "users.info": 4,

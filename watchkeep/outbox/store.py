@@ -49,6 +49,10 @@ class Job:
     attempts: int
     ordering_key: str | None
     lease: str
+    created_at: datetime
+    # The last worker to claim this row died (or hung) holding it: whatever it was
+    # doing may or may not have happened, so a handler calling out checks first.
+    taken_over: bool = False
 
 
 def _first_of_its_key() -> ColumnElement[bool]:
@@ -140,10 +144,24 @@ def claim(
     lease_until = now + timedelta(seconds=lease_seconds)
     for row in session.scalars(query):
         lease = f"{worker_id}:{uuid.uuid4().hex[:12]}"
+        # A finished run deletes its row and a failed one clears the lease: a lease
+        # still here has expired on a worker that never said how its run ended.
+        taken_over = row.locked_by is not None
         row.locked_by = lease
         row.locked_until = lease_until
         row.attempts += 1
-        jobs.append(Job(row.id, row.kind, dict(row.payload), row.attempts, row.ordering_key, lease))
+        jobs.append(
+            Job(
+                row.id,
+                row.kind,
+                dict(row.payload),
+                row.attempts,
+                row.ordering_key,
+                lease,
+                row.created_at,
+                taken_over,
+            )
+        )
     return jobs
 
 
@@ -160,6 +178,15 @@ def complete_all(session: Session, jobs: Sequence[Job]) -> bool:
     """
     params = {"ids": [job.id for job in jobs], "leases": [job.lease for job in jobs]}
     return session.connection().execute(_COMPLETE, params).rowcount == len(jobs)
+
+
+def update_payload(session: Session, job: Job, payload: dict[str, Any]) -> None:
+    """Remember something in the row while its job runs (its lease must still hold)."""
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == job.id, OutboxRow.locked_by == job.lease)
+        .values(payload=payload)
+    )
 
 
 def retry(

@@ -22,7 +22,7 @@ from watchkeep.core.actors import Actor
 from watchkeep.core.models import Incident, TimelineEvent
 from watchkeep.crypto import SecretBox
 from watchkeep.outbox import JobKind, keys, queries
-from watchkeep.slack import render, throttle, workspaces
+from watchkeep.slack import recovery, render, throttle, workspaces
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
 from watchkeep.slack.models import SlackMessageRef, SlackWorkspace
@@ -47,13 +47,17 @@ class SlackDelivery:
             if workspace is None or incident is None or _ref(session, incident.id, workspace.id):
                 return
             message = render.incident_message(incident, self.incident_url(incident.id))
-        answer = self.send(
+        answer = None
+        if recovery.in_doubt(context):
+            answer = recovery.find_sent(self, context, workspace, payload["channel"])
+        answer = answer or self.send(
             context,
             workspace,
             "chat.postMessage",
             payload["channel"],
             incident_id=incident.id,
             unfurl_links=False,
+            metadata=recovery.marker(context),
             **message,
         )
         with context.transaction() as session:
@@ -80,6 +84,10 @@ class SlackDelivery:
         if entry.type == "escalated":
             emails = [p.get("email") for p in (entry.data or {}).get("paged", []) if p.get("email")]
             mentions = slack_ids_for_emails(self, context, workspace, emails)
+        if recovery.in_doubt(context) and recovery.find_sent(
+            self, context, workspace, ref.channel_id, thread_ts=ref.ts
+        ):
+            return
         self.send(
             context,
             workspace,
@@ -88,6 +96,7 @@ class SlackDelivery:
             incident_id=ref.incident_id,
             thread_ts=ref.ts,
             text=render.thread_reply(entry, mentions),
+            metadata=recovery.marker(context),
         )
         with context.transaction() as session:
             workspaces.mark_delivered(session, workspace.id, context.clock.now())

@@ -56,6 +56,8 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
     "conversations.setTopic": (TIER_2,),
     "conversations.invite": (TIER_3,),
     "users.lookupByEmail": (TIER_3,),
+    "conversations.history": (TIER_3,),
+    "conversations.replies": (TIER_3,),
     "users.info": (TIER_4,),
     "views.open": (TIER_4,),
 }

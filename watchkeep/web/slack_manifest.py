@@ -19,6 +19,8 @@ BOT_SCOPES = (
     "channels:manage",  # runbooks: create and archive incident channels
     "groups:write",  # ... private ones too
     "channels:join",  # join a public channel before posting into it
+    "channels:history",  # after a crash, find the message an unfinished job already sent
+    "groups:history",  # ... in private channels too
     "im:write",  # direct messages to the person paged
     "users:read",  # who clicked: names for the timeline
     "users:read.email",  # map Slack users to Watchkeep users by email

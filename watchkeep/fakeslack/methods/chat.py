@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..blocks import block_errors, invalid
@@ -41,6 +42,25 @@ def _content(ctx: Context) -> tuple[str | None, list[Any] | None, list[Any] | No
     if text and len(text) > MAX_TEXT:
         raise SlackError("msg_too_long")
     return text, blocks, attachments
+
+
+def _metadata(ctx: Context) -> dict[str, Any] | None:
+    """`metadata` as Slack takes it: an object (JSON body) or its JSON text (form)."""
+    raw = ctx.params.get("metadata")
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise SlackError("invalid_metadata_format") from None
+    if (
+        not isinstance(raw, dict)
+        or not isinstance(raw.get("event_type"), str)
+        or not isinstance(raw.get("event_payload", {}), dict)
+    ):
+        raise SlackError("invalid_metadata_schema")
+    return {"event_type": raw["event_type"], "event_payload": raw.get("event_payload", {})}
 
 
 def _has_content(text: str | None, blocks: list[Any] | None, attachments: list[Any] | None) -> bool:
@@ -108,9 +128,10 @@ def post_message(ctx: Context) -> dict[str, Any]:
         attachments=attachments,
         thread_ts=thread_ts,
         subtype="thread_broadcast" if broadcast else None,
+        metadata=_metadata(ctx),
     )
     ctx.state.store_message(msg)
-    return {"ok": True, "channel": ch.id, "ts": msg.ts, "message": msg.to_api()}
+    return {"ok": True, "channel": ch.id, "ts": msg.ts, "message": msg.to_api(with_metadata=True)}
 
 
 @method("chat.update", scope="chat:write")
