@@ -130,7 +130,7 @@ def test_a_click_on_a_button_naming_no_incident_gets_a_private_answer(
 ) -> None:
     """Messages left from before a restore, or from an older message layout."""
     bot = slack_server.client(connected.token)
-    for value in ("999999", "not-a-number"):
+    for value in ("999999", "99999999999999999999", "not-a-number"):
         button = {
             "type": "button",
             "action_id": "incident_acknowledge",
@@ -145,6 +145,7 @@ def test_a_click_on_a_button_naming_no_incident_gets_a_private_answer(
     deliver()
     told = [post["text"] for post in slack.response_urls.posts()]
     assert told == [
+        "That incident no longer exists in Watchkeep.",
         "That incident no longer exists in Watchkeep.",
         "That button does not name an incident.",
     ]

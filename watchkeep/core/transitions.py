@@ -105,6 +105,9 @@ def snooze(
         raise InvalidInputError("until", "must be in the future")
     if until - now > MAX_SNOOZE:
         raise InvalidInputError("until", f"may be at most {MAX_SNOOZE.days} days ahead")
+    incident = get_incident(session, incident_id, for_update=True)
+    if incident.status is S and incident.snoozed_until == until:
+        return incident  # already snoozed until then: nothing changes, nothing is announced
     incident = _begin(session, incident_id, Action.SNOOZE, now)
     incident.status = S
     incident.snoozed_at = now

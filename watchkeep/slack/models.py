@@ -106,3 +106,13 @@ class SlackUserLink(Base):
     slack_user_id: Mapped[str | None] = mapped_column(String(32))
     slack_name: Mapped[str | None] = mapped_column(String(200))
     fetched_at: Mapped[datetime]
+
+
+class SlackRequestReceipt(Base):
+    """A signed request from Slack already applied, kept while its signature is young
+    enough to be accepted: a second copy inside that window is a replay."""
+
+    __tablename__ = "slack_request_receipts"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from watchkeep.slack.errors import SlackPermanentError
@@ -44,27 +46,48 @@ def remember(
     slack_name: str | None,
     now: datetime,
 ) -> None:
-    """Store what Slack told us, replacing whatever either key said before."""
+    """Store what Slack told us, replacing whatever either key said before.
+
+    An upsert on the Slack user id (or, for an email nobody in Slack has, on the
+    email), so two first clicks of one user at once both succeed: the database
+    settles the race instead of a delete-then-insert that one of them loses.
+    """
     email = email.lower() if email else None
-    keys = []
-    if email:
-        keys.append(SlackUserLink.email == email)
-    if slack_user_id:
-        keys.append(SlackUserLink.slack_user_id == slack_user_id)
-    if keys:
+    if slack_user_id is None and email is None:
+        return
+    here = SlackUserLink.workspace_id == workspace_id
+    if email and slack_user_id:
+        # The email now belongs to this Slack user: no other row may keep it.
         session.execute(
-            delete(SlackUserLink).where(SlackUserLink.workspace_id == workspace_id, or_(*keys))
+            delete(SlackUserLink).where(
+                here, SlackUserLink.email == email, SlackUserLink.slack_user_id.is_(None)
+            )
         )
-    session.add(
-        SlackUserLink(
-            workspace_id=workspace_id,
-            email=email,
-            slack_user_id=slack_user_id,
-            slack_name=slack_name,
-            fetched_at=now,
+        session.execute(
+            update(SlackUserLink)
+            .where(here, SlackUserLink.email == email, SlackUserLink.slack_user_id != slack_user_id)
+            .values(email=None)
+        )
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(SlackUserLink).values(
+        workspace_id=workspace_id,
+        email=email,
+        slack_user_id=slack_user_id,
+        slack_name=slack_name,
+        fetched_at=now,
+    )
+    key = ["workspace_id", "slack_user_id"] if slack_user_id else ["workspace_id", "email"]
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=key,
+            set_={
+                "email": statement.excluded.email,
+                "slack_user_id": statement.excluded.slack_user_id,
+                "slack_name": statement.excluded.slack_name,
+                "fetched_at": statement.excluded.fetched_at,
+            },
         )
     )
-    session.flush()
 
 
 def link_for_slack_user(

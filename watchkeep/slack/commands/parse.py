@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
+from watchkeep.core.ids import parse_id
+
+# Bounded digits: a duration beyond 30 days is refused, never a timedelta overflow.
+_DURATION = re.compile(r"^(?:(\d{1,5})d)?(?:(\d{1,6})h)?(?:(\d{1,8})m(?:in)?)?$", re.ASCII)
 MAX_SNOOZE = timedelta(days=30)
 
 
@@ -27,14 +30,13 @@ def parse_command(text: str) -> Command:
 
 def incident_number(word: str) -> int | None:
     """`12` or `#12`."""
-    word = word.removeprefix("#")
-    return int(word) if word.isdigit() and 0 < int(word) < 2**31 else None
+    return parse_id(word.removeprefix("#"))
 
 
 def duration(word: str) -> timedelta | None:
     """`30` (minutes), `45m`, `2h`, `1h30m`, `1d`; None if unreadable or out of range."""
     word = word.strip().lower()
-    if word.isdigit():
+    if word.isascii() and word.isdigit() and len(word) <= 8:
         value = timedelta(minutes=int(word))
     else:
         match = _DURATION.match(word)

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from watchkeep.core import incidents, transitions
 from watchkeep.core.errors import NotFoundError
+from watchkeep.core.ids import parse_id
 from watchkeep.core.models import Incident, IncidentStatus
 from watchkeep.slack import render
 from watchkeep.slack.interactive import views
@@ -20,10 +21,14 @@ from watchkeep.slack.interactive.listeners import on_click
 
 def _incident_id(action: dict[str, Any]) -> int:
     raw = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
-    try:
-        return int(str(raw).split(":", 1)[0])
-    except ValueError:
-        raise Refused("That button does not name an incident.") from None
+    written = str(raw).split(":", 1)[0]
+    if not (written.isascii() and written.isdigit()):
+        raise Refused("That button does not name an incident.")
+    incident_id = parse_id(written)
+    if incident_id is None:
+        # Beyond any id the database holds: as gone as a deleted incident.
+        raise Refused("That incident no longer exists in Watchkeep.")
+    return incident_id
 
 
 def register(app: AsyncApp, ix: Interactions) -> None:

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from starlette.concurrency import run_in_threadpool
 
 from watchkeep.core import incidents, services, transitions
+from watchkeep.core.ids import parse_id
 from watchkeep.core.models import Urgency
 from watchkeep.slack.interactive import views
 from watchkeep.slack.interactive.interactions import Interactions, Refused
@@ -32,12 +33,12 @@ def register(app: AsyncApp, ix: Interactions) -> None:
 
     @on_submit(app, views.SNOOZE, block="minutes")
     async def snooze_submitted(body: dict, view: dict) -> dict | None:
-        minutes = views.submitted(view, "minutes") or ""
-        if not minutes.isdigit() or not 1 <= int(minutes) <= MAX_SNOOZE_MINUTES:
+        minutes = parse_id(views.submitted(view, "minutes") or "")
+        if minutes is None or minutes > MAX_SNOOZE_MINUTES:
             return {"minutes": f"Enter whole minutes from 1 to {MAX_SNOOZE_MINUTES}."}
         incident_id = _incident_of(view)
         actor = await ix.actor(body)
-        until = clock.now() + timedelta(minutes=int(minutes))
+        until = clock.now() + timedelta(minutes=minutes)
         await ix.change(
             lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
         )
@@ -56,7 +57,8 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         errors = {}
         if not title:
             errors["title"] = "Give the incident a title."
-        if not (service or "").isdigit():
+        service_id = parse_id(service or "")
+        if service_id is None:
             errors["service"] = "Choose a service."
         if urgency not in Urgency.__members__:
             errors["urgency"] = "Choose High, Medium or Low."
@@ -67,7 +69,7 @@ def register(app: AsyncApp, ix: Interactions) -> None:
             lambda s: incidents.create_incident(
                 s,
                 title=title,
-                service_id=int(service),
+                service_id=service_id,
                 urgency=Urgency(urgency),
                 actor=actor,
                 now=clock.now(),

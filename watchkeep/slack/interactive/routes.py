@@ -1,8 +1,11 @@
-"""`POST /api/slack/actions`: verify, sanity-check the payload, hand it to Bolt."""
+"""The endpoints Slack calls: `POST /api/slack/actions` (verify, sanity-check the
+payload, refuse replays and unknown workspaces, hand it to Bolt) and the slash
+command paths (the same checks, then the subcommands)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -10,8 +13,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from starlette.concurrency import run_in_threadpool
 
+from watchkeep.slack.commands import replies
 from watchkeep.slack.commands.subcommands import SlashCommands
+from watchkeep.slack.interactive.interactions import Interactions
+from watchkeep.slack.interactive.replay import ALREADY_HANDLED, ReplayGuard
 from watchkeep.slack.interactive.verify import RequestVerifier
 
 INTERACTIVE_TYPES = {
@@ -52,32 +59,67 @@ def command_form(body: bytes) -> dict[str, str] | None:
     return form
 
 
-def make_router(bolt: AsyncApp, verifier: RequestVerifier, commands: SlashCommands) -> APIRouter:
-    router = APIRouter(tags=["slack"], include_in_schema=False)
+NOT_CONNECTED = "This Slack workspace is not connected to Watchkeep."
 
-    @router.post("/api/slack/actions")
-    async def actions(request: Request) -> Response:
+
+@dataclass
+class SlackEndpoints:
+    """What every request from Slack passes before a listener sees it: a valid
+    signature, a payload of Slack's shape, its first delivery, a connected workspace."""
+
+    bolt: AsyncApp
+    verifier: RequestVerifier
+    replays: ReplayGuard
+    interactions: Interactions
+    commands: SlashCommands
+
+    async def actions(self, request: Request) -> Response:
         body = await request.body()
-        if not verifier.is_valid(body, request.headers):
+        if not self.verifier.is_valid(body, request.headers):
             return JSONResponse({"detail": "invalid Slack signature"}, status_code=401)
-        if interactive_payload(body) is None:
+        payload = interactive_payload(body)
+        if payload is None:
             return JSONResponse({"detail": "not a Slack interaction payload"}, status_code=400)
-        answer = await bolt.async_dispatch(
+        refusal = await self._refusal(body, request, _team_of(payload))
+        if refusal is not None:
+            # Slack shows nothing of an answer to a click: the user is told privately.
+            await self.interactions.tell(payload, refusal)
+            return Response(status_code=200)
+        answer = await self.bolt.async_dispatch(
             AsyncBoltRequest(body=body.decode("utf-8"), headers=dict(request.headers))
         )
         headers = {k: v[0] for k, v in answer.headers.items() if k.lower() != "content-length"}
         return Response(content=answer.body, status_code=answer.status, headers=headers)
 
-    async def slash_command(request: Request) -> Response:
+    async def slash_command(self, request: Request) -> Response:
         body = await request.body()
-        if not verifier.is_valid(body, request.headers):
+        if not self.verifier.is_valid(body, request.headers):
             return JSONResponse({"detail": "invalid Slack signature"}, status_code=401)
         form = command_form(body)
         if form is None:
             return JSONResponse({"detail": "not a Slack slash command"}, status_code=400)
-        return JSONResponse(await commands.answer(form))
+        refusal = await self._refusal(body, request, form["team_id"])
+        if refusal is not None:
+            return JSONResponse(replies.ephemeral(refusal))
+        return JSONResponse(await self.commands.answer(form))
 
-    # Both paths: Slack apps configured against either keep working.
-    for path in ("/api/slack/commands", "/api/integrations/slack/commands"):
-        router.add_api_route(path, slash_command, methods=["POST"])
-    return router
+    async def _refusal(self, body: bytes, request: Request, team_id: str) -> str | None:
+        """Why this request must not be applied, or None. A request from an unknown
+        workspace learns nothing else: not even whether it is a replay."""
+        if await run_in_threadpool(self.interactions.directory.find, team_id) is None:
+            return NOT_CONNECTED
+        if not await run_in_threadpool(self.replays.first_time, body, request.headers):
+            return ALREADY_HANDLED
+        return None
+
+    def router(self) -> APIRouter:
+        router = APIRouter(tags=["slack"], include_in_schema=False)
+        router.add_api_route("/api/slack/actions", self.actions, methods=["POST"])
+        # Both paths: Slack apps configured against either keep working.
+        for path in ("/api/slack/commands", "/api/integrations/slack/commands"):
+            router.add_api_route(path, self.slash_command, methods=["POST"])
+        return router
+
+
+def _team_of(payload: dict[str, Any]) -> str:
+    return (payload.get("team") or {}).get("id") or payload["user"].get("team_id")

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from watchkeep.core.ids import parse_id
 from watchkeep.core.models import Incident, Urgency
 from watchkeep.slack.render import escape, truncate
 
@@ -133,6 +134,6 @@ def submitted(view: dict[str, Any], block_id: str) -> str | None:
 
 def incident_id_of(view: dict[str, Any]) -> int | None:
     try:
-        return int(json.loads(view.get("private_metadata") or "{}")["incident_id"])
+        return parse_id(json.loads(view.get("private_metadata") or "{}")["incident_id"])
     except (ValueError, KeyError, TypeError):
         return None

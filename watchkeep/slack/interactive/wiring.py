@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from watchkeep.slack import credentials
 from watchkeep.slack.commands.subcommands import SlashCommands
 from watchkeep.slack.interactive.bolt_app import build_bolt_app
-from watchkeep.slack.interactive.routes import make_router
+from watchkeep.slack.interactive.replay import ReplayGuard
+from watchkeep.slack.interactive.routes import SlackEndpoints
 from watchkeep.slack.interactive.verify import RequestVerifier
 
 if TYPE_CHECKING:
@@ -29,4 +30,7 @@ def slack_routes(runtime: Runtime) -> APIRouter:
         lambda: runtime.slack.generation,
         lambda: runtime.clock.now().timestamp(),
     )
-    return make_router(bolt, verifier, SlashCommands(interactions))
+    replays = ReplayGuard(runtime.db, runtime.clock)
+    return SlackEndpoints(
+        bolt, verifier, replays, interactions, SlashCommands(interactions)
+    ).router()
