@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from watchkeep.config import Settings
-from watchkeep.core import accounts
+from watchkeep.core import accounts, tokens
 from watchkeep.db import migrate
 from watchkeep.runtime import Runtime, build_runtime
 
@@ -109,7 +109,7 @@ def cmd_create_token(args: argparse.Namespace) -> None:
         user = accounts.find_user_by_email(session, args.email)
         if user is None or not user.is_active:
             sys.exit(f"no active user with email {args.email}")
-        token = accounts.create_token(session, user, name=args.name, now=runtime.clock.now())
+        _, token = tokens.create_token(session, user, name=args.name, now=runtime.clock.now())
     print(f"API token for {user.email} ({user.role.value}); it is shown only once:")
     print(token)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from watchkeep.core import accounts
+from watchkeep.core import tokens
 from watchkeep.core.actors import Actor
 from watchkeep.core.models import Role, Source
 from watchkeep.core.permissions import Permission, allows
@@ -36,6 +37,8 @@ class Principal:
     name: str
     email: str
     role: Role
+    token_id: int
+    token_expires_at: datetime | None
 
     def actor(self, source: Source = Source.API) -> Actor:
         return Actor(name=self.name, source=source, user_id=self.user_id, role=self.role)
@@ -82,20 +85,31 @@ async def authenticate(
     if credentials is None:
         raise _unauthorized("missing bearer token")
     token = credentials.credentials
+    now = runtime.clock.now()
     principal = cache.get(token)
-    if principal is not None:
+    if principal is not None and not _expired(principal, now):
         return principal
 
-    def lookup() -> accounts.TokenOwner | None:
+    def lookup() -> tokens.TokenOwner | None:
         with runtime.db.read() as session:
-            return accounts.authenticate_token(session, token)
+            owner = tokens.authenticate_token(session, token, now=now)
+        if owner is not None and owner.is_stale(now):
+            with runtime.db.write() as session:
+                tokens.mark_used(session, owner.token_id, now=now)
+        return owner
 
     owner = await run_in_threadpool(lookup)
     if owner is None:
-        raise _unauthorized("invalid or revoked token, or disabled user")
-    principal = Principal(owner.user_id, owner.name, owner.email, owner.role)
+        raise _unauthorized("invalid, expired or revoked token, or disabled user")
+    principal = Principal(
+        owner.user_id, owner.name, owner.email, owner.role, owner.token_id, owner.expires_at
+    )
     cache.put(token, principal)
     return principal
+
+
+def _expired(principal: Principal, now: datetime) -> bool:
+    return principal.token_expires_at is not None and principal.token_expires_at <= now
 
 
 def _unauthorized(reason: str) -> HTTPException:

@@ -11,6 +11,7 @@ from watchkeep.api import (
     services,
     slack_connection,
     teams,
+    tokens,
     users,
 )
 
@@ -25,5 +26,6 @@ for module in (
     oncall,
     escalation_policies,
     slack_connection,
+    tokens,
 ):
     router.include_router(module.router)

@@ -15,8 +15,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from watchkeep.core import sessions
 from watchkeep.core.actors import Actor
-from watchkeep.core.models import Role, Source, User
+from watchkeep.core.models import Role, Source
 from watchkeep.core.permissions import Permission, allows
 from watchkeep.runtime import Runtime
 from watchkeep.web import session as web_session
@@ -57,20 +58,16 @@ def runtime_of(request: Request) -> Runtime:
 
 
 def optional_user(request: Request) -> WebUser | None:
-    """The session's user if it is still active and its password unchanged."""
+    """The session's user while its session row lives and the user is active."""
     if hasattr(request.state, "web_user"):
         return request.state.web_user
     session = web_session.current(request)
     user = None
-    if session.user_id is not None:
-        with runtime_of(request).db.read() as db:
-            row = db.get(User, session.user_id)
-            valid = (
-                row is not None
-                and row.is_active
-                and web_session.fingerprint(row.password_hash) == session.fingerprint
-            )
-            if valid and row is not None:
+    if session.token is not None:
+        runtime = runtime_of(request)
+        with runtime.db.read() as db:
+            row = sessions.user_of(db, session.token, now=runtime.clock.now())
+            if row is not None:
                 user = WebUser(row.id, row.name, row.email, row.role)
         if user is None:
             web_session.replace_session(request, web_session.WebSession.anonymous())

@@ -27,9 +27,7 @@ def upgrade() -> None:
     _rebuild_outbox_ordering_index()
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "last_used_at", watchkeep.db.base.UTCDateTime(timezone=True), nullable=True
-            )
+            sa.Column("last_used_at", watchkeep.db.base.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
             sa.Column("expires_at", watchkeep.db.base.UTCDateTime(timezone=True), nullable=True)
