@@ -136,10 +136,10 @@ def test_postgresql_needs_an_explicit_migrate(tmp_path: Path, pg_database: str) 
 def test_bootstrap_commands_make_a_fresh_schema_but_never_migrate_an_old_one(
     tmp_path: Path, pg_database: str
 ) -> None:
-    from support import create_postgres_database, drop_postgres_database
-
     from watchkeep.db.engine import Database
     from watchkeep.db.migrate import current_revisions, head_revisions, upgrade
+
+    from support import create_postgres_database, drop_postgres_database
 
     fresh, old = create_postgres_database(), create_postgres_database()
     try:
