@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,13 +10,16 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from watchkeep.core import tokens
 from watchkeep.core.actors import Actor
+from watchkeep.core.ids import MAX_ID
 from watchkeep.core.models import Role, Source
 from watchkeep.core.permissions import Permission, allows
+from watchkeep.core.text import PROBLEM, first_unstorable, storable
 from watchkeep.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `watchkeep create-token`")
@@ -27,6 +31,30 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def storable_input(request: Request) -> None:
+    """Refuse text no database can store (NUL, lone surrogates) anywhere in the query or
+    the JSON body: 422 naming the field, before any handler, so nothing is written."""
+    for name, value in request.query_params.multi_items():
+        if first_unstorable([name, value]) is not None:
+            raise _unstorable(("query", name))
+    content_type = request.headers.get("content-type", "")
+    body = await request.body()  # read once: FastAPI parses the same cached bytes
+    if not body or (content_type and "json" not in content_type):
+        return
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return  # not JSON: FastAPI answers that itself
+    path = first_unstorable(document)
+    if path is not None:
+        raise _unstorable(("body", *path))
+
+
+def _unstorable(loc: tuple[str | int, ...]) -> RequestValidationError:
+    safe = tuple(storable(part) if isinstance(part, str) else part for part in loc)
+    return RequestValidationError([{"loc": safe, "msg": PROBLEM, "type": "value_error"}])
 
 
 @dataclass(frozen=True)
@@ -143,7 +171,7 @@ class Page:
 
 async def page(
     limit: Annotated[int, Query(ge=1, le=200, description="Items per page")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip")] = 0,
 ) -> Page:
     return Page(limit, offset)
 

@@ -1,6 +1,6 @@
 """The `/api/v1` router, assembled from one router per resource."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from watchkeep.api import (
     escalation_policies,
@@ -14,8 +14,10 @@ from watchkeep.api import (
     tokens,
     users,
 )
+from watchkeep.api.deps import storable_input
 
-router = APIRouter(prefix="/api/v1")
+# Every route refuses unstorable text first (`deps.storable_input`).
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(storable_input)])
 for module in (
     users,
     teams,
