@@ -1,5 +1,6 @@
 """Text a database can store: no NUL (PostgreSQL refuses it in text and JSON) and no
-lone surrogate (which is not Unicode text, and cannot be written as UTF-8).
+lone surrogate (which is not Unicode text, and cannot be written as UTF-8); and, in
+JSON documents, no infinite or NaN number (not JSON, so PostgreSQL refuses it).
 
 The JSON API and the forms refuse such text naming the field; alert ingestion
 replaces each such character with U+FFFD instead, because an alert must never be
@@ -9,6 +10,7 @@ thousand deep must not exhaust the stack.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -46,11 +48,12 @@ def first_unstorable(document: Any) -> tuple[str | int, ...] | None:
 
 
 def storable_document(document: Any) -> Any:
-    """A copy of `document` (JSON-like) with every string, key or value, `storable`."""
-    if isinstance(document, str):
-        return storable(document)
-    if not isinstance(document, dict | list | tuple):
+    """`document` (JSON-like) with every string, key or value, `storable` and every
+    non-finite number written out ("inf"); itself when there is nothing to change."""
+    if _is_storable_document(document):
         return document
+    if not isinstance(document, dict | list | tuple):
+        return _storable_value(document)
     root: Any = {} if isinstance(document, dict) else []
     stack: list[tuple[Any, Any]] = [(document, root)]
     while stack:
@@ -61,9 +64,36 @@ def storable_document(document: Any) -> Any:
                 copy: Any = {} if isinstance(value, dict) else []
                 stack.append((value, copy))
             else:
-                copy = storable(value) if isinstance(value, str) else value
+                copy = _storable_value(value)
             if isinstance(target, dict):
                 target[storable(key) if isinstance(key, str) else key] = copy
             else:
                 target.append(copy)
     return root
+
+
+def _storable_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def _is_storable_document(document: Any) -> bool:
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if not is_storable(value):
+                return False
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                return False
+        elif isinstance(value, dict):
+            if not all(is_storable(key) for key in value if isinstance(key, str)):
+                return False
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+    return True
