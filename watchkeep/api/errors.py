@@ -27,6 +27,15 @@ class EchoSafeJSONResponse(JSONResponse):
         return json.dumps(content, allow_nan=False, separators=(",", ":")).encode()
 
 
+def _without_bulky_input(error: dict[str, Any]) -> dict[str, Any]:
+    """The error, echoing its input only when that is small: a 100,000-character string
+    or a document nested 500 deep is not worth sending back (nor encoding)."""
+    value = error.get("input")
+    if isinstance(value, dict | list) or (isinstance(value, str) and len(value) > 200):
+        return {key: item for key, item in error.items() if key != "input"}
+    return error
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -36,7 +45,8 @@ def install_error_handlers(app: FastAPI) -> None:
             name, value = errors[0]["loc"][-1], errors[0].get("input")
             entity = str(name).removesuffix("_id").replace("_", " ")
             return EchoSafeJSONResponse({"detail": f"{entity} {value} not found"}, 404)
-        return EchoSafeJSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+        detail = jsonable_encoder([_without_bulky_input(error) for error in errors])
+        return EchoSafeJSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(NotFoundError)
     async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
