@@ -333,7 +333,10 @@ def test_every_api_route_refuses_hostile_values_and_writes_nothing(world: World)
     baseline = snapshot(world.runtime)
     failures: list[str] = []
 
+    checked: list[str] = []
+
     def expect(ok: bool, what: str, response: Any) -> None:
+        checked.append(what)
         if not ok:
             failures.append(f"{what}: {response.status_code} {response.text[:300]}")
 
@@ -383,6 +386,7 @@ def test_every_api_route_refuses_hostile_values_and_writes_nothing(world: World)
         if snapshot(world.runtime) != baseline:
             failures.append(f"{name}: a refused request changed the database")
             baseline = snapshot(world.runtime)
+    assert len(checked) > 400, "the hostile requests were sent"
     assert failures == [], "\n".join(failures)
 
 
