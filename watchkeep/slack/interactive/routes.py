@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from watchkeep.db import engine
 from watchkeep.slack.commands.subcommands import SlashCommands
+from watchkeep.slack.interactive.bolt_app import LISTENER_ERROR
 from watchkeep.slack.interactive.verify import RequestVerifier
 
 INTERACTIVE_TYPES = {
@@ -62,9 +64,11 @@ def make_router(bolt: AsyncApp, verifier: RequestVerifier, commands: SlashComman
             return JSONResponse({"detail": "invalid Slack signature"}, status_code=401)
         if interactive_payload(body) is None:
             return JSONResponse({"detail": "not a Slack interaction payload"}, status_code=400)
-        answer = await bolt.async_dispatch(
-            AsyncBoltRequest(body=body.decode("utf-8"), headers=dict(request.headers))
-        )
+        bolt_request = AsyncBoltRequest(body=body.decode("utf-8"), headers=dict(request.headers))
+        answer = await bolt.async_dispatch(bolt_request)
+        failure = bolt_request.context.get(LISTENER_ERROR)
+        if failure is not None and engine.lost_connection_before_commit(failure):
+            raise failure  # `watchkeep.replay` runs the click again; nothing was applied
         headers = {k: v[0] for k, v in answer.headers.items() if k.lower() != "content-length"}
         return Response(content=answer.body, status_code=answer.status, headers=headers)
 
