@@ -56,8 +56,8 @@ class RetryLostConnection:
                     await self.app(fresh, replay, answer)
                     return
                 except Exception as exc:
-                    repeatable = not (answered or done.effects or disconnected)
-                    if attempt == 2 or not repeatable:
+                    nothing_happened = not (answered or done.effects or disconnected)
+                    if attempt == 2 or not nothing_happened:
                         raise
                     if not engine.lost_connection_before_commit(exc):
                         raise
