@@ -33,13 +33,13 @@ from watchkeep.app import create_app
 from watchkeep.core import accounts, incidents, teams, tokens
 from watchkeep.core.actors import Actor
 from watchkeep.core.models import Incident, Role, Source, Urgency
-from watchkeep.db.models import Base
 from watchkeep.ingest import integrations
 from watchkeep.ingest.models import IntegrationType
 from watchkeep.ingest.webhook import WebhookConfig
 from watchkeep.oncall import policies, schedules
 from watchkeep.oncall.policies import StepSpec, TargetSpec
 from watchkeep.runtime import Runtime
+from watchkeep.schema import Base
 
 from support import FrozenClock
 
