@@ -40,6 +40,7 @@ from watchkeep.oncall import policies, schedules
 from watchkeep.oncall.policies import StepSpec, TargetSpec
 from watchkeep.runtime import Runtime
 from watchkeep.schema import Base
+from watchkeep.slack import workspaces
 
 from support import FrozenClock
 
@@ -178,7 +179,9 @@ def world(pg_runtime: Runtime, clock: FrozenClock) -> Iterator[World]:
                 now=now,
             )
             integration_id = made.id
-        workspace = runtime.slack.connect(db, "xoxb-1-fuzz", now)
+        workspace = workspaces.store_token(
+            db, runtime.secrets, workspaces.CheckedToken("xoxb-1-fuzz"), now=now
+        )
         ids = {
             "incident_id": incident.id,
             "service_id": incident.service_id,

@@ -7,11 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from watchkeep.fakeslack import SlackState, User, Workspace
+from watchkeep.fakeslack import SlackState, SlackUserAgent, Workspace
 from watchkeep.runtime import Runtime
-from watchkeep.slack import render
 
-from slack_payloads import SlackSender
 from support import Api, Delivery, Terminator
 
 pytestmark = pytest.mark.postgres
@@ -31,7 +29,7 @@ def terminator(pg_runtime: Runtime, pg_url: str) -> Iterator[Terminator]:
 
 
 def test_a_click_whose_connection_was_killed_is_applied_once(
-    sender: SlackSender,
+    agent: SlackUserAgent,
     slack: SlackState,
     connected: Workspace,
     admin_api: Api,
@@ -39,18 +37,19 @@ def test_a_click_whose_connection_was_killed_is_applied_once(
     deliver: Delivery,
     terminator: Terminator,
 ) -> None:
-    ada: User = slack.add_user(connected, "ada", email="admin1@example.com", real_name="Ada A.")
+    ada = slack.add_user(connected, "ada", email="admin1@example.com", real_name="Ada A.")
     first, second = (
         admin_api.post("/api/v1/incidents", {"title": title, "service_id": service_id}).json()
         for title in ("Disk full", "CPU hot")
     )
     deliver()
+    disk, cpu = slack.messages_in("#ops")
     # Her first click maps her Slack user (a commit of its own); the second is the test.
-    assert sender.click(ada, render.ACKNOWLEDGE, str(first["id"])).status_code == 200
+    assert agent.click(disk, "Acknowledge", ada).status == 200
     terminator.on_statement("UPDATE incidents")
-    answer = sender.click(ada, render.ACKNOWLEDGE, str(second["id"]))
-    assert answer.status_code == 200
+    assert agent.click(cpu, "Acknowledge", ada).status == 200
     assert terminator.seen == 2, "killed once, then applied"
     now = admin_api.get(f"/api/v1/incidents/{second['id']}").json()
     assert now["status"] == "ACKNOWLEDGED"
     assert [e["type"] for e in now["timeline"]] == ["triggered", "acknowledged"]
+    assert admin_api.get(f"/api/v1/incidents/{first['id']}").json()["status"] == "ACKNOWLEDGED"
