@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 
 from watchkeep.app import create_app
 from watchkeep.config import Settings
-from watchkeep.core import accounts
+from watchkeep.core import accounts, tokens
 from watchkeep.core.models import Role
 from watchkeep.db.engine import Database
 from watchkeep.db.migrate import upgrade
@@ -170,7 +170,8 @@ def make_token(runtime: Runtime) -> Callable[..., str]:
                 role=role,
                 now=runtime.clock.now(),
             )
-            return accounts.create_token(session, user, name="test", now=runtime.clock.now())
+            _, token = tokens.create_token(session, user, name="test", now=runtime.clock.now())
+            return token
 
     return make
 

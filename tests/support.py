@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import create_engine, event, make_url, select, text
 from sqlalchemy.engine import URL
 
 from watchkeep.outbox import queries, store
@@ -130,3 +130,48 @@ class Delivery:
     def pending(self) -> int:
         with self.runtime.db.read() as session:
             return queries.pending_count(session)
+
+
+class Terminator:
+    """Kills the backend of the connection that runs a matching statement (or COMMIT),
+    the first `times` times: what a failover does to a transaction in flight."""
+
+    def __init__(self, runtime: Runtime, pg_url: str) -> None:
+        self.engine = runtime.db.engine
+        self.admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+        self.seen = 0
+        self.times = 0
+
+    def _kill(self, dbapi_connection: Any) -> None:
+        pid = dbapi_connection.info.backend_pid
+        with self.admin.connect() as connection:
+            assert connection.execute(
+                text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}
+            ).scalar()
+
+    def on_statement(self, marker: str, times: int = 1) -> None:
+        self.times = times
+
+        def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+            if marker in statement:
+                self.seen += 1
+                if self.seen <= self.times:
+                    self._kill(cursor.connection)
+
+        event.listen(self.engine, "before_cursor_execute", before)
+
+    def on_commit(self, marker_table: str) -> None:
+        def commit(conn: Any) -> None:
+            if conn.info.get("touched") and self.seen == 0:
+                self.seen += 1
+                self._kill(conn.connection.dbapi_connection)
+
+        def mark(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+            if marker_table in statement and statement.startswith("UPDATE"):
+                conn.info["touched"] = True
+
+        event.listen(self.engine, "before_cursor_execute", mark)
+        event.listen(self.engine, "commit", commit)
+
+    def close(self) -> None:
+        self.admin.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -61,6 +62,7 @@ def test_bootstrap_then_serve_on_a_fresh_machine(tmp_path: Path) -> None:
     assert token.startswith("wk_")
     assert " " not in token
     assert (data / "secret.key").exists()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700, "the key decrypts the stored secrets"
     assert (data / "watchkeep.db").exists()
 
     port = free_port()
@@ -128,3 +130,40 @@ def test_postgresql_needs_an_explicit_migrate(tmp_path: Path, pg_database: str) 
         assert "database at revision" in migrated.stdout
     finally:
         drop_postgres_database(url)
+
+
+@pytest.mark.postgres
+def test_bootstrap_commands_make_a_fresh_schema_but_never_migrate_an_old_one(
+    tmp_path: Path, pg_database: str
+) -> None:
+    from watchkeep.db.engine import Database
+    from watchkeep.db.migrate import current_revisions, head_revisions, upgrade
+
+    from support import create_postgres_database, drop_postgres_database
+
+    fresh, old = create_postgres_database(), create_postgres_database()
+    try:
+        env = {"WATCHKEEP_DATABASE_URL": fresh.render_as_string(hide_password=False)}
+        made = watchkeep(tmp_path, "create-admin", *ADMIN, env=env)
+        assert made.returncode == 0, made.stderr
+        minted = watchkeep(tmp_path, "create-token", "--email", "ops@example.com", env=env)
+        assert minted.returncode == 0, minted.stderr
+
+        old_db = Database(old.render_as_string(hide_password=False))
+        upgrade(old_db, "0005")
+        env = {"WATCHKEEP_DATABASE_URL": old.render_as_string(hide_password=False)}
+        for command in (["create-admin", *ADMIN], ["create-token", "--email", "a@b.co"]):
+            refused = watchkeep(tmp_path, *command, env=env)
+            assert refused.returncode == 1
+            assert refused.stderr.strip().splitlines()[-1] == (
+                "The database schema is not up to date: run `watchkeep migrate` once, "
+                "then start the servers and workers."
+            )
+        assert current_revisions(old_db) == {"0005"} != head_revisions(old_db)
+        old_db.dispose()
+    finally:
+        drop_postgres_database(fresh)
+        drop_postgres_database(old)
+
+
+ADMIN = ("--email", "ops@example.com", "--password", "correct horse", "--name", "Ops")

@@ -14,6 +14,7 @@ from watchkeep.api.deps import PrincipalCache
 from watchkeep.api.errors import install_error_handlers
 from watchkeep.api.v1 import router as api_v1
 from watchkeep.ingest import routes as ingest_routes
+from watchkeep.request_retry import RetryLostConnection
 from watchkeep.runtime import Runtime
 from watchkeep.slack.interactive.wiring import slack_routes
 from watchkeep.web import install_web
@@ -50,6 +51,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.principals = PrincipalCache()
     install_error_handlers(app)
+    app.add_middleware(RetryLostConnection)
     # The receivers first: a storm's requests then match their route at once.
     ingest_routes.mount(app, runtime)
     app.include_router(api_v1)

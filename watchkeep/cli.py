@@ -9,23 +9,29 @@ import sys
 from collections.abc import Sequence
 
 from watchkeep.config import Settings
-from watchkeep.core import accounts
+from watchkeep.core import accounts, tokens
 from watchkeep.db import migrate
 from watchkeep.runtime import Runtime, build_runtime
 
 log = logging.getLogger("watchkeep")
 
 
+OUT_OF_DATE = (
+    "The database schema is not up to date: run `watchkeep migrate` once, "
+    "then start the servers and workers."
+)
+
+
 def _runtime(args: argparse.Namespace, **overrides: object) -> Runtime:
-    """The runtime with its database ready: the embedded one upgrades itself."""
+    """The runtime with its database ready: the embedded one upgrades itself, and the
+    bootstrap commands make the schema of an empty database; any other database must
+    be up to date already (`watchkeep migrate`)."""
     runtime = build_runtime(Settings(**overrides))  # type: ignore[arg-type]
-    if runtime.settings.embedded or getattr(args, "upgrade", False):
+    bootstrap = getattr(args, "bootstrap", False)
+    if runtime.settings.embedded or (bootstrap and migrate.is_empty(runtime.db)):
         migrate.upgrade(runtime.db)
     elif not migrate.is_up_to_date(runtime.db):
-        sys.exit(
-            "The database schema is not up to date: run `watchkeep migrate` once, "
-            "then start the servers and workers."
-        )
+        sys.exit(OUT_OF_DATE)
     runtime.slack.apply_environment(runtime.db, runtime.clock.now())
     return runtime
 
@@ -109,7 +115,7 @@ def cmd_create_token(args: argparse.Namespace) -> None:
         user = accounts.find_user_by_email(session, args.email)
         if user is None or not user.is_active:
             sys.exit(f"no active user with email {args.email}")
-        token = accounts.create_token(session, user, name=args.name, now=runtime.clock.now())
+        _, token = tokens.create_token(session, user, name=args.name, now=runtime.clock.now())
     print(f"API token for {user.email} ({user.role.value}); it is shown only once:")
     print(token)
 
@@ -143,12 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--email", required=True)
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", required=True)
-    admin.set_defaults(handler=cmd_create_admin, upgrade=True)
+    admin.set_defaults(handler=cmd_create_admin, bootstrap=True)
 
     token = commands.add_parser("create-token", help="mint an API token for a user")
     token.add_argument("--email", required=True)
     token.add_argument("--name", default="cli", help="a label for the token")
-    token.set_defaults(handler=cmd_create_token, upgrade=True)
+    token.set_defaults(handler=cmd_create_token, bootstrap=True)
     return parser
 
 

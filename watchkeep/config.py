@@ -1,18 +1,24 @@
 """Settings: every knob comes from a `WATCHKEEP_*` environment variable.
 
 The embedded default needs none of them: data lives in `./data`, SQLite is the
-database, and a secret key is generated there on first start.
+database, and a secret key is generated there on first start. The folder is made
+0700: with the key beside the database, a copy of it decrypts the stored secrets
+(keep the key elsewhere with WATCHKEEP_SECRET_KEY).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import stat
 from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -58,7 +64,7 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._private_data_dir()
         return f"sqlite:///{(self.data_dir / 'watchkeep.db').resolve()}"
 
     @cached_property
@@ -67,9 +73,15 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret.key"
+        self._private_data_dir()
+        if stat.S_IMODE(self.data_dir.stat().st_mode) & 0o077:
+            log.warning(
+                "the data folder %s is open to other users, and with the key in it a copy "
+                "decrypts the stored secrets: chmod 700 it, or set WATCHKEEP_SECRET_KEY",
+                self.data_dir,
+            )
         if path.exists():
             return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(32)
         # O_EXCL: two processes starting at once must agree on one key.
         try:
@@ -79,6 +91,10 @@ class Settings(BaseSettings):
         with os.fdopen(fd, "w") as handle:
             handle.write(key)
         return key
+
+    def _private_data_dir(self) -> None:
+        """Make the data folder one only its owner may enter."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def public_url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path

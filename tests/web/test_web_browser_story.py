@@ -15,7 +15,7 @@ try:
 except ImportError:  # the `chromium` fixture skips these tests with the reason (fails in CI)
     expect = None  # type: ignore[assignment]
 
-from watchkeep.core import accounts
+from watchkeep.core import accounts, tokens
 from watchkeep.fakeslack import SlackState, Workspace
 from watchkeep.slack import workspaces
 
@@ -30,7 +30,8 @@ def api_token(live: LiveServer) -> str:
     with runtime.db.write() as db:
         user = accounts.find_user_by_email(db, "ada@example.com")
         assert user is not None
-        return accounts.create_token(db, user, name="monitoring", now=runtime.clock.now())
+        _, token = tokens.create_token(db, user, name="monitoring", now=runtime.clock.now())
+        return token
 
 
 def test_an_admin_sets_up_slack_and_responds_to_an_incident(

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from watchkeep.core import accounts
+from watchkeep.core import tokens
 from watchkeep.core.actors import Actor
+from watchkeep.core.ids import MAX_ID
 from watchkeep.core.models import Role, Source
 from watchkeep.core.permissions import Permission, allows
+from watchkeep.core.text import PROBLEM, first_unstorable, storable
 from watchkeep.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `watchkeep create-token`")
@@ -28,6 +33,30 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
+async def storable_input(request: Request) -> None:
+    """Refuse text no database can store (NUL, lone surrogates) anywhere in the query or
+    the JSON body: 422 naming the field, before any handler, so nothing is written."""
+    for name, value in request.query_params.multi_items():
+        if first_unstorable([name, value]) is not None:
+            raise _unstorable(("query", name))
+    content_type = request.headers.get("content-type", "")
+    body = await request.body()  # read once: FastAPI parses the same cached bytes
+    if not body or (content_type and "json" not in content_type):
+        return
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return  # not JSON: FastAPI answers that itself
+    path = first_unstorable(document)
+    if path is not None:
+        raise _unstorable(("body", *path))
+
+
+def _unstorable(loc: tuple[str | int, ...]) -> RequestValidationError:
+    safe = tuple(storable(part) if isinstance(part, str) else part for part in loc)
+    return RequestValidationError([{"loc": safe, "msg": PROBLEM, "type": "value_error"}])
+
+
 @dataclass(frozen=True)
 class Principal:
     """The authenticated caller, detached from any session."""
@@ -36,6 +65,8 @@ class Principal:
     name: str
     email: str
     role: Role
+    token_id: int
+    token_expires_at: datetime | None
 
     def actor(self, source: Source = Source.API) -> Actor:
         return Actor(name=self.name, source=source, user_id=self.user_id, role=self.role)
@@ -82,20 +113,31 @@ async def authenticate(
     if credentials is None:
         raise _unauthorized("missing bearer token")
     token = credentials.credentials
+    now = runtime.clock.now()
     principal = cache.get(token)
-    if principal is not None:
+    if principal is not None and not _expired(principal, now):
         return principal
 
-    def lookup() -> accounts.TokenOwner | None:
+    def lookup() -> tokens.TokenOwner | None:
         with runtime.db.read() as session:
-            return accounts.authenticate_token(session, token)
+            owner = tokens.authenticate_token(session, token, now=now)
+        if owner is not None and owner.is_stale(now):
+            with runtime.db.write() as session:
+                tokens.mark_used(session, owner.token_id, now=now)
+        return owner
 
     owner = await run_in_threadpool(lookup)
     if owner is None:
-        raise _unauthorized("invalid or revoked token, or disabled user")
-    principal = Principal(owner.user_id, owner.name, owner.email, owner.role)
+        raise _unauthorized("invalid, expired or revoked token, or disabled user")
+    principal = Principal(
+        owner.user_id, owner.name, owner.email, owner.role, owner.token_id, owner.expires_at
+    )
     cache.put(token, principal)
     return principal
+
+
+def _expired(principal: Principal, now: datetime) -> bool:
+    return principal.token_expires_at is not None and principal.token_expires_at <= now
 
 
 def _unauthorized(reason: str) -> HTTPException:
@@ -129,7 +171,7 @@ class Page:
 
 async def page(
     limit: Annotated[int, Query(ge=1, le=200, description="Items per page")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip")] = 0,
 ) -> Page:
     return Page(limit, offset)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from watchkeep.api.deps import Admin, PageDep, Reader, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
+from watchkeep.core.ids import Id
 from watchkeep.oncall import policies
 from watchkeep.oncall.models import EscalationPolicy
 from watchkeep.oncall.policies import MAX_REPEAT, StepSpec, TargetSpec, TargetType
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/escalation-policies", tags=["escalation policies"])
 
 class TargetIn(StrictModel):
     type: TargetType
-    id: int
+    id: Id
 
 
 class StepIn(StrictModel):
@@ -123,13 +124,13 @@ def list_policies(runtime: RuntimeDep, _: Reader, page: PageDep) -> Paged[Policy
 
 
 @router.get("/{policy_id}", response_model=PolicyOut)
-def get_policy(policy_id: int, runtime: RuntimeDep, _: Reader) -> PolicyOut:
+def get_policy(policy_id: Id, runtime: RuntimeDep, _: Reader) -> PolicyOut:
     with runtime.db.read() as session:
         return render(session, policies.get_policy(session, policy_id))
 
 
 @router.patch("/{policy_id}", response_model=PolicyOut)
-def update_policy(policy_id: int, body: PolicyPatch, runtime: RuntimeDep, _: Admin) -> PolicyOut:
+def update_policy(policy_id: Id, body: PolicyPatch, runtime: RuntimeDep, _: Admin) -> PolicyOut:
     """Change the named fields; `steps`, when given, replaces every step. Escalations
     under way follow the new steps from their next one."""
     fields = body.model_dump(exclude_unset=True, exclude={"steps"})
@@ -142,7 +143,7 @@ def update_policy(policy_id: int, body: PolicyPatch, runtime: RuntimeDep, _: Adm
 
 
 @router.delete("/{policy_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_policy(policy_id: int, runtime: RuntimeDep, _: Admin) -> Response:
+def delete_policy(policy_id: Id, runtime: RuntimeDep, _: Admin) -> Response:
     """Refused (409) while a service uses the policy."""
     with runtime.db.write() as session:
         policies.delete_policy(session, policies.get_policy(session, policy_id))

@@ -14,6 +14,7 @@ from watchkeep.api.deps import PageDep, Reader, Responder, RuntimeDep
 from watchkeep.api.incident_oncall import EscalationOut, SlaOut, escalation_out
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
 from watchkeep.core import incidents, transitions
+from watchkeep.core.ids import Id
 from watchkeep.core.models import Incident, IncidentStatus, Source, Urgency
 from watchkeep.oncall import sla
 from watchkeep.runtime import Runtime
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/incidents", tags=["incidents"])
 
 class IncidentIn(StrictModel):
     title: str = Field(min_length=1, max_length=1024)
-    service_id: int
+    service_id: Id
     urgency: Urgency = Urgency.HIGH
     description: str = Field(default="", max_length=65_536)
     dedup_key: str | None = Field(default=None, min_length=1, max_length=255)
@@ -171,7 +172,7 @@ def list_incidents(
     page: PageDep,
     status: Annotated[list[IncidentStatus] | None, Query()] = None,
     urgency: Annotated[list[Urgency] | None, Query()] = None,
-    service_id: Annotated[list[int] | None, Query()] = None,
+    service_id: Annotated[list[Id] | None, Query()] = None,
 ) -> Paged[IncidentOut]:
     """Newest first. Each filter may repeat (`?status=TRIGGERED&status=ACKNOWLEDGED`)."""
     where = incidents.IncidentFilter(status or (), urgency or (), service_id or ())
@@ -185,7 +186,7 @@ def list_incidents(
 
 
 @router.get("/{incident_id}", response_model=IncidentDetailOut)
-def get_incident(incident_id: int, runtime: RuntimeDep, _: Reader) -> IncidentDetailOut:
+def get_incident(incident_id: Id, runtime: RuntimeDep, _: Reader) -> IncidentDetailOut:
     with runtime.db.read() as session:
         incident = incidents.get_incident(session, incident_id)
         timeline = [
@@ -225,14 +226,14 @@ def _apply(runtime: Runtime, change: Callable[[Session, datetime], Incident]) ->
 
 
 @router.post("/{incident_id}/acknowledge", response_model=IncidentOut)
-def acknowledge(incident_id: int, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
+def acknowledge(incident_id: Id, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
     actor = caller.actor()
     return _apply(runtime, lambda s, now: transitions.acknowledge(s, incident_id, actor, now=now))
 
 
 @router.post("/{incident_id}/resolve", response_model=IncidentOut)
 def resolve(
-    incident_id: int, runtime: RuntimeDep, caller: Responder, body: ResolveIn | None = None
+    incident_id: Id, runtime: RuntimeDep, caller: Responder, body: ResolveIn | None = None
 ) -> IncidentOut:
     actor, note = caller.actor(), body.note if body else None
     return _apply(
@@ -241,7 +242,7 @@ def resolve(
 
 
 @router.post("/{incident_id}/snooze", response_model=IncidentOut)
-def snooze(incident_id: int, body: SnoozeIn, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
+def snooze(incident_id: Id, body: SnoozeIn, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
     actor = caller.actor()
 
     def until(now: datetime) -> datetime:
@@ -254,13 +255,13 @@ def snooze(incident_id: int, body: SnoozeIn, runtime: RuntimeDep, caller: Respon
 
 
 @router.post("/{incident_id}/unsnooze", response_model=IncidentOut)
-def unsnooze(incident_id: int, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
+def unsnooze(incident_id: Id, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
     actor = caller.actor()
     return _apply(runtime, lambda s, now: transitions.unsnooze(s, incident_id, actor, now=now))
 
 
 @router.post("/{incident_id}/reopen", response_model=IncidentOut)
-def reopen(incident_id: int, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
+def reopen(incident_id: Id, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
     actor = caller.actor()
     return _apply(runtime, lambda s, now: transitions.reopen(s, incident_id, actor, now=now))
 
@@ -268,7 +269,7 @@ def reopen(incident_id: int, runtime: RuntimeDep, caller: Responder) -> Incident
 @router.post(
     "/{incident_id}/notes", status_code=status.HTTP_201_CREATED, response_model=IncidentOut
 )
-def add_note(incident_id: int, body: NoteIn, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
+def add_note(incident_id: Id, body: NoteIn, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
     actor = caller.actor()
 
     def note(session: Session, now: datetime) -> Incident:

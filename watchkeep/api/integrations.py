@@ -15,6 +15,7 @@ from pydantic import Field
 from watchkeep.api.deps import Admin, PageDep, Reader, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
 from watchkeep.core import services
+from watchkeep.core.ids import Id
 from watchkeep.core.models import Urgency
 from watchkeep.ingest import integrations
 from watchkeep.ingest.alert import Severity
@@ -80,7 +81,7 @@ def _with_key(integration: Integration, key: str, runtime: Runtime) -> Integrati
 
 @router.post("/integrations", status_code=status.HTTP_201_CREATED, response_model=IntegrationKeyOut)
 def create_integration(
-    service_id: int, body: IntegrationIn, runtime: RuntimeDep, _: Admin
+    service_id: Id, body: IntegrationIn, runtime: RuntimeDep, _: Admin
 ) -> IntegrationKeyOut:
     with runtime.db.write() as session:
         integration, key = integrations.create_integration(
@@ -97,7 +98,7 @@ def create_integration(
 
 @router.get("/integrations", response_model=Paged[IntegrationOut])
 def list_integrations(
-    service_id: int, runtime: RuntimeDep, _: Admin, page: PageDep
+    service_id: Id, runtime: RuntimeDep, _: Admin, page: PageDep
 ) -> Paged[IntegrationOut]:
     with runtime.db.read() as session:
         found, total = integrations.list_integrations(
@@ -109,7 +110,7 @@ def list_integrations(
 
 @router.delete("/integrations/{integration_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_integration(
-    service_id: int, integration_id: int, runtime: RuntimeDep, _: Admin
+    service_id: Id, integration_id: Id, runtime: RuntimeDep, _: Admin
 ) -> Response:
     with runtime.db.write() as session:
         integration = integrations.get_integration(session, service_id, integration_id)
@@ -119,7 +120,7 @@ def revoke_integration(
 
 @router.post("/integrations/{integration_id}/rotate", response_model=IntegrationKeyOut)
 def rotate_key(
-    service_id: int, integration_id: int, runtime: RuntimeDep, _: Admin
+    service_id: Id, integration_id: Id, runtime: RuntimeDep, _: Admin
 ) -> IntegrationKeyOut:
     with runtime.db.write() as session:
         integration = integrations.get_integration(session, service_id, integration_id)
@@ -128,7 +129,7 @@ def rotate_key(
 
 
 @router.get("/alert-settings", response_model=AlertSettings)
-def get_alert_settings(service_id: int, runtime: RuntimeDep, _: Reader) -> AlertSettings:
+def get_alert_settings(service_id: Id, runtime: RuntimeDep, _: Reader) -> AlertSettings:
     with runtime.db.read() as session:
         services.get_service(session, service_id)
         return AlertSettings(severity_urgency=integrations.severity_urgency(session, service_id))
@@ -136,7 +137,7 @@ def get_alert_settings(service_id: int, runtime: RuntimeDep, _: Reader) -> Alert
 
 @router.put("/alert-settings", response_model=AlertSettings)
 def put_alert_settings(
-    service_id: int, body: AlertSettings, runtime: RuntimeDep, _: Admin
+    service_id: Id, body: AlertSettings, runtime: RuntimeDep, _: Admin
 ) -> AlertSettings:
     with runtime.db.write() as session:
         mapping = integrations.set_severity_urgency(

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel
 from watchkeep.api.deps import Reader, RuntimeDep
 from watchkeep.api.schedules import UserRef, time_range, user_ref
 from watchkeep.api.schemas import OutModel
+from watchkeep.core.ids import Id
 from watchkeep.oncall import roster, rotation, schedules
 
 router = APIRouter(tags=["schedules"])
@@ -75,7 +76,7 @@ def who_is_on_call(
 
 @router.get("/schedules/{schedule_id}/oncall", response_model=OnCallOut)
 def on_call(
-    schedule_id: int,
+    schedule_id: Id,
     runtime: RuntimeDep,
     _: Reader,
     at: Annotated[datetime | None, Query(description="Default: now")] = None,
@@ -88,7 +89,7 @@ def on_call(
 
 @router.get("/schedules/{schedule_id}/shifts", response_model=list[ShiftOut])
 def shifts(
-    schedule_id: int,
+    schedule_id: Id,
     runtime: RuntimeDep,
     _: Reader,
     start: Annotated[datetime | None, Query(description="Default: now")] = None,

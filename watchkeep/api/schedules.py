@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 
 from watchkeep.api.deps import Admin, PageDep, Reader, Responder, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
+from watchkeep.core.ids import Id
 from watchkeep.core.models import User
 from watchkeep.oncall import roster, rotation, schedules
 from watchkeep.oncall.models import Schedule, ScheduleOverride
@@ -51,7 +52,7 @@ class RestrictionsIn(StrictModel):
 
 class LayerIn(StrictModel):
     name: str = Field(default="", max_length=200)
-    user_ids: list[int] = Field(min_length=1, max_length=100)
+    user_ids: list[Id] = Field(min_length=1, max_length=100)
     rotation_length_hours: int = Field(ge=1, le=24 * 366)
     start: datetime
     restrictions: RestrictionsIn | None = None
@@ -81,7 +82,7 @@ class SchedulePatch(StrictModel):
 
 
 class OverrideIn(StrictModel):
-    user_id: int
+    user_id: Id
     start: datetime
     end: datetime
 
@@ -198,14 +199,14 @@ def list_schedules(runtime: RuntimeDep, _: Reader, page: PageDep) -> Paged[Sched
 
 
 @router.get("/{schedule_id}", response_model=ScheduleOut)
-def get_schedule(schedule_id: int, runtime: RuntimeDep, _: Reader) -> ScheduleOut:
+def get_schedule(schedule_id: Id, runtime: RuntimeDep, _: Reader) -> ScheduleOut:
     with runtime.db.read() as session:
         return render(schedules.get_schedule(session, schedule_id))
 
 
 @router.patch("/{schedule_id}", response_model=ScheduleOut)
 def update_schedule(
-    schedule_id: int, body: SchedulePatch, runtime: RuntimeDep, _: Admin
+    schedule_id: Id, body: SchedulePatch, runtime: RuntimeDep, _: Admin
 ) -> ScheduleOut:
     """Change the named fields; `layers`, when given, replaces every layer."""
     fields = body.model_dump(exclude_unset=True, exclude={"layers"})
@@ -218,7 +219,7 @@ def update_schedule(
 
 
 @router.delete("/{schedule_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_schedule(schedule_id: int, runtime: RuntimeDep, _: Admin) -> Response:
+def delete_schedule(schedule_id: Id, runtime: RuntimeDep, _: Admin) -> Response:
     """Refused (409) while an escalation policy pages the schedule."""
     with runtime.db.write() as session:
         schedules.delete_schedule(session, schedules.get_schedule(session, schedule_id))
@@ -227,7 +228,7 @@ def delete_schedule(schedule_id: int, runtime: RuntimeDep, _: Admin) -> Response
 
 @router.get("/{schedule_id}/overrides", response_model=list[OverrideOut])
 def list_overrides(
-    schedule_id: int,
+    schedule_id: Id,
     runtime: RuntimeDep,
     _: Reader,
     start: Annotated[datetime | None, Query(description="Default: now")] = None,
@@ -244,7 +245,7 @@ def list_overrides(
     "/{schedule_id}/overrides", status_code=status.HTTP_201_CREATED, response_model=OverrideOut
 )
 def add_override(
-    schedule_id: int, body: OverrideIn, runtime: RuntimeDep, caller: Responder
+    schedule_id: Id, body: OverrideIn, runtime: RuntimeDep, caller: Responder
 ) -> OverrideOut:
     """Put `user_id` on call from `start` to `end`, over every layer."""
     with runtime.db.write() as session:
@@ -263,7 +264,7 @@ def add_override(
 
 @router.delete("/{schedule_id}/overrides/{override_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_override(
-    schedule_id: int, override_id: int, runtime: RuntimeDep, _: Responder
+    schedule_id: Id, override_id: Id, runtime: RuntimeDep, _: Responder
 ) -> Response:
     with runtime.db.write() as session:
         schedule = schedules.get_schedule(session, schedule_id)

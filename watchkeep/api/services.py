@@ -10,6 +10,7 @@ from pydantic import Field
 from watchkeep.api.deps import Admin, PageDep, Reader, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
 from watchkeep.core import services
+from watchkeep.core.ids import Id
 from watchkeep.oncall import policies
 
 router = APIRouter(prefix="/services", tags=["services"])
@@ -20,8 +21,8 @@ SlaMinutes = Field(default=None, ge=1, le=60 * 24 * 30)
 class ServiceIn(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
-    team_id: int | None = None
-    escalation_policy_id: int | None = None
+    team_id: Id | None = None
+    escalation_policy_id: Id | None = None
     slack_channel: str | None = Field(default=None, max_length=100)
     ack_sla_minutes: int | None = SlaMinutes
     resolve_sla_minutes: int | None = SlaMinutes
@@ -30,8 +31,8 @@ class ServiceIn(StrictModel):
 class ServicePatch(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
-    team_id: int | None = None
-    escalation_policy_id: int | None = None
+    team_id: Id | None = None
+    escalation_policy_id: Id | None = None
     slack_channel: str | None = Field(default=None, max_length=100)
     ack_sla_minutes: int | None = SlaMinutes
     resolve_sla_minutes: int | None = SlaMinutes
@@ -73,15 +74,13 @@ def list_services(runtime: RuntimeDep, _: Reader, page: PageDep) -> Paged[Servic
 
 
 @router.get("/{service_id}", response_model=ServiceOut)
-def get_service(service_id: int, runtime: RuntimeDep, _: Reader) -> ServiceOut:
+def get_service(service_id: Id, runtime: RuntimeDep, _: Reader) -> ServiceOut:
     with runtime.db.read() as session:
         return ServiceOut.model_validate(services.get_service(session, service_id))
 
 
 @router.patch("/{service_id}", response_model=ServiceOut)
-def update_service(
-    service_id: int, body: ServicePatch, runtime: RuntimeDep, _: Admin
-) -> ServiceOut:
+def update_service(service_id: Id, body: ServicePatch, runtime: RuntimeDep, _: Admin) -> ServiceOut:
     with runtime.db.write() as session:
         service = services.get_service(session, service_id)
         changes = body.model_dump(exclude_unset=True)
@@ -93,7 +92,7 @@ def update_service(
 
 
 @router.delete("/{service_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_service(service_id: int, runtime: RuntimeDep, _: Admin) -> Response:
+def delete_service(service_id: Id, runtime: RuntimeDep, _: Admin) -> Response:
     with runtime.db.write() as session:
         services.delete_service(session, services.get_service(session, service_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from watchkeep.api.deps import Admin, RuntimeDep
 from watchkeep.api.schemas import StrictModel
 from watchkeep.core.errors import ConflictError
+from watchkeep.core.ids import Id
 from watchkeep.core.models import Urgency
 from watchkeep.crypto import mask
 from watchkeep.runtime import Runtime
@@ -45,7 +46,7 @@ class SlackSettingsIn(Preferences):
 
 class TestIn(StrictModel):
     channel: str | None = Channel
-    workspace_id: int | None = None
+    workspace_id: Id | None = None
 
 
 def _workspace_view(runtime: Runtime, session: Session, workspace: SlackWorkspace) -> dict:
@@ -124,14 +125,14 @@ def put_slack_settings(body: SlackSettingsIn, runtime: RuntimeDep, _: Admin) -> 
 
 
 @router.get("/workspaces/{workspace_id}")
-def get_workspace(workspace_id: int, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+def get_workspace(workspace_id: Id, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
     with runtime.db.read() as session:
         return _workspace_view(runtime, session, workspaces.get_workspace(session, workspace_id))
 
 
 @router.put("/workspaces/{workspace_id}")
 def put_workspace(
-    workspace_id: int, body: Preferences, runtime: RuntimeDep, _: Admin
+    workspace_id: Id, body: Preferences, runtime: RuntimeDep, _: Admin
 ) -> dict[str, Any]:
     with runtime.db.write() as session:
         workspace = workspaces.get_workspace(session, workspace_id)
@@ -144,7 +145,7 @@ def put_workspace(
 
 
 @router.delete("/workspaces/{workspace_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_workspace(workspace_id: int, runtime: RuntimeDep, _: Admin) -> Response:
+def delete_workspace(workspace_id: Id, runtime: RuntimeDep, _: Admin) -> Response:
     with runtime.db.write() as session:
         session.delete(workspaces.get_workspace(session, workspace_id))
     runtime.slack.settings_changed()
@@ -162,7 +163,7 @@ def run_connection_test(body: TestIn, runtime: RuntimeDep, _: Admin) -> dict[str
 
 
 @router.get("/channels")
-def list_channels(runtime: RuntimeDep, _: Admin, workspace_id: int | None = None) -> dict[str, Any]:
+def list_channels(runtime: RuntimeDep, _: Admin, workspace_id: Id | None = None) -> dict[str, Any]:
     workspace = _chosen_workspace(runtime, workspace_id)
     try:
         return {"items": runtime.slack.admin.channels(workspace)}

@@ -10,6 +10,7 @@ from pydantic import Field
 from watchkeep.api.deps import Admin, PageDep, Reader, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
 from watchkeep.core import teams
+from watchkeep.core.ids import Id
 
 router = APIRouter(prefix="/teams", tags=["teams"])
 
@@ -17,13 +18,13 @@ router = APIRouter(prefix="/teams", tags=["teams"])
 class TeamIn(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
-    member_ids: list[int] = Field(default_factory=list, max_length=1000)
+    member_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
 
 class TeamPatch(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
-    member_ids: list[int] | None = Field(default=None, max_length=1000)
+    member_ids: list[Id] | None = Field(default=None, max_length=1000)
 
 
 class MemberOut(OutModel):
@@ -56,13 +57,13 @@ def list_teams(runtime: RuntimeDep, _: Reader, page: PageDep) -> Paged[TeamOut]:
 
 
 @router.get("/{team_id}", response_model=TeamOut)
-def get_team(team_id: int, runtime: RuntimeDep, _: Reader) -> TeamOut:
+def get_team(team_id: Id, runtime: RuntimeDep, _: Reader) -> TeamOut:
     with runtime.db.read() as session:
         return TeamOut.model_validate(teams.get_team(session, team_id))
 
 
 @router.patch("/{team_id}", response_model=TeamOut)
-def update_team(team_id: int, body: TeamPatch, runtime: RuntimeDep, _: Admin) -> TeamOut:
+def update_team(team_id: Id, body: TeamPatch, runtime: RuntimeDep, _: Admin) -> TeamOut:
     with runtime.db.write() as session:
         team = teams.get_team(session, team_id)
         teams.update_team(session, team, **body.model_dump(exclude_unset=True))
@@ -70,7 +71,7 @@ def update_team(team_id: int, body: TeamPatch, runtime: RuntimeDep, _: Admin) ->
 
 
 @router.delete("/{team_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_team(team_id: int, runtime: RuntimeDep, _: Admin) -> Response:
+def delete_team(team_id: Id, runtime: RuntimeDep, _: Admin) -> Response:
     with runtime.db.write() as session:
         teams.delete_team(session, teams.get_team(session, team_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,6 +10,7 @@ from pydantic import EmailStr, Field
 from watchkeep.api.deps import Admin, PageDep, Principals, Reader, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
 from watchkeep.core import accounts
+from watchkeep.core.ids import Id
 from watchkeep.core.models import Role, UserStatus
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -65,14 +66,14 @@ def list_users(runtime: RuntimeDep, _: Reader, page: PageDep) -> Paged[UserOut]:
 
 
 @router.get("/{user_id}", response_model=UserOut)
-def get_user(user_id: int, runtime: RuntimeDep, _: Reader) -> UserOut:
+def get_user(user_id: Id, runtime: RuntimeDep, _: Reader) -> UserOut:
     with runtime.db.read() as session:
         return UserOut.model_validate(accounts.get_user(session, user_id))
 
 
 @router.patch("/{user_id}", response_model=UserOut)
 def update_user(
-    user_id: int, body: UserPatch, runtime: RuntimeDep, _: Admin, principals: Principals
+    user_id: Id, body: UserPatch, runtime: RuntimeDep, _: Admin, principals: Principals
 ) -> UserOut:
     with runtime.db.write() as session:
         user = accounts.get_user(session, user_id)
@@ -83,7 +84,7 @@ def update_user(
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_user(user_id: int, runtime: RuntimeDep, _: Admin, principals: Principals) -> Response:
+def delete_user(user_id: Id, runtime: RuntimeDep, _: Admin, principals: Principals) -> Response:
     with runtime.db.write() as session:
         accounts.delete_user(session, accounts.get_user(session, user_id))
     principals.clear()

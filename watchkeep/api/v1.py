@@ -1,6 +1,6 @@
 """The `/api/v1` router, assembled from one router per resource."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from watchkeep.api import (
     escalation_policies,
@@ -11,10 +11,13 @@ from watchkeep.api import (
     services,
     slack_connection,
     teams,
+    tokens,
     users,
 )
+from watchkeep.api.deps import storable_input
 
-router = APIRouter(prefix="/api/v1")
+# Every route refuses unstorable text first (`deps.storable_input`).
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(storable_input)])
 for module in (
     users,
     teams,
@@ -25,5 +28,6 @@ for module in (
     oncall,
     escalation_policies,
     slack_connection,
+    tokens,
 ):
     router.include_router(module.router)

@@ -1,11 +1,11 @@
-"""Users, their passwords and their API tokens."""
+"""Users and their passwords (API tokens: `tokens`; browser sessions: `sessions`).
+
+A new password or a disabled account ends every browser session of the user at once.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -13,11 +13,14 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchkeep.core import sessions
 from watchkeep.core.errors import ConflictError, NotFoundError
-from watchkeep.core.models import ApiToken, Role, User, UserStatus
+from watchkeep.core.models import Role, User, UserStatus
 
-TOKEN_PREFIX = "wk_"  # noqa: S105 - a public prefix, not a secret
 _hasher = PasswordHasher()
+# Checked against when no such user exists, so that a wrong email costs as long as a
+# wrong password and the time taken does not tell whether an account exists.
+_NOBODY = _hasher.hash("no such user")
 
 
 def normalize_email(email: str) -> str:
@@ -92,6 +95,8 @@ def update_user(
         user.status = status
     if password is not None:
         user.password_hash = _hasher.hash(password)
+    if password is not None or disabled:
+        sessions.end_all(session, user.id)
     session.flush()
     return user
 
@@ -115,13 +120,14 @@ def _keep_an_admin(session: Session, user: User) -> None:
         raise ConflictError("this is the last active admin; promote another user first")
 
 
-def verify_password(user: User, password: str) -> bool:
-    if not user.password_hash or not user.is_active:
-        return False
+def verify_password(user: User | None, password: str) -> bool:
+    """Whether `user` is active and `password` is theirs; as slow when there is no user."""
+    stored = user.password_hash if user is not None else None
     try:
-        return _hasher.verify(user.password_hash, password)
+        matches = _hasher.verify(stored or _NOBODY, password)
     except (VerifyMismatchError, InvalidHashError):
         return False
+    return matches and stored is not None and user is not None and user.is_active
 
 
 def ensure_admin(
@@ -140,41 +146,6 @@ def ensure_admin(
     user.role = Role.ADMIN
     user.status = UserStatus.ACTIVE
     user.password_hash = _hasher.hash(password)
+    sessions.end_all(session, user.id)
     session.flush()
     return user, False
-
-
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(session: Session, user: User, *, name: str, now: datetime) -> str:
-    """Mint a bearer token for `user`; only its hash is stored, so show it once."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, name=name, token_hash=_hash_token(token), created_at=now))
-    session.flush()
-    return token
-
-
-@dataclass(frozen=True)
-class TokenOwner:
-    user_id: int
-    name: str
-    email: str
-    role: Role
-
-
-def authenticate_token(session: Session, token: str) -> TokenOwner | None:
-    """The active user a bearer token belongs to, or None.
-
-    One lean query: it runs on every API request.
-    """
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        return None
-    query = (
-        select(User.id, User.name, User.email, User.role)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _hash_token(token), User.status == UserStatus.ACTIVE)
-    )
-    row = session.execute(query).first()
-    return TokenOwner(*row) if row else None

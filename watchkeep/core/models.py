@@ -76,8 +76,41 @@ class ApiToken(Base):
     # SHA-256 of the token: tokens are 256-bit random, so a slow hash adds nothing.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
+    # Written at most once a minute per token (`watchkeep.core.tokens.USE_RESOLUTION`).
+    last_used_at: Mapped[datetime | None]
+    # None: never expires.
+    expires_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """A signed-in browser. The session cookie carries a random token; only its SHA-256
+    is kept, so deleting the row ends the session in every web process at once."""
+
+    __tablename__ = "user_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SignInAttempt(Base):
+    """A sign-in that failed, or is being checked, within the throttle's window
+    (`watchkeep.core.signin`). Keyed by a digest of the email typed, whether or not
+    such a user exists, and by the client's address."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        Index("ix_sign_in_attempts_email", "email_digest", "attempted_at"),
+        Index("ix_sign_in_attempts_client", "client", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    email_digest: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class TeamMember(Base):

@@ -1,17 +1,62 @@
-"""The `Database`: one engine, and short read or write transactions over it."""
+"""The `Database`: one engine, and short read or write transactions over it; and what a
+retry of lost work needs to know (`Ledger`): whether anything may already have happened.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 # Set by a writer that enqueued outbox rows, read after its commit to wake workers.
 OUTBOX_TOUCHED = "watchkeep.outbox_touched"
+
+
+class CommitOutcomeUnknownError(Exception):
+    """The connection was lost while committing: the transaction may or may not have
+    been applied, so it must not be run again blindly."""
+
+
+@dataclass
+class Ledger:
+    """What a unit of work (one request) did that running it again would repeat."""
+
+    # A COMMIT was sent, or something outside the database happened (a Slack call).
+    effects: bool = False
+
+
+_ledger: ContextVar[Ledger | None] = ContextVar("watchkeep_ledger", default=None)
+
+
+@contextmanager
+def ledger() -> Iterator[Ledger]:
+    """Track, for the work done inside (threads it starts included), what it did."""
+    current = Ledger()
+    token = _ledger.set(current)
+    try:
+        yield current
+    finally:
+        _ledger.reset(token)
+
+
+def note_effect() -> None:
+    """Something outside the database happened: the work must not run again."""
+    current = _ledger.get()
+    if current is not None:
+        current.effects = True
+
+
+def lost_connection_before_commit(exc: BaseException) -> bool:
+    """Whether `exc` is a connection lost mid-transaction, before any COMMIT was sent,
+    so that nothing it did was applied."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 class Database:
@@ -34,6 +79,8 @@ class Database:
         self._write_lock = threading.Lock() if self.is_sqlite else None
         self._commit_listeners: list[Callable[[], None]] = []
         event.listen(self._write_sessions, "after_commit", self._after_commit)
+        # Before the COMMIT is sent: from then on the work may have been applied.
+        event.listen(self.engine, "commit", lambda _connection: note_effect())
 
     @staticmethod
     def _create_engine(url: str, pool_size: int, echo: bool) -> Engine:
@@ -56,13 +103,24 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A transaction that commits when the block ends and rolls back on error."""
-        if self._write_lock is None:
-            with self._write_sessions.begin() as session:
+        """A transaction that commits when the block ends and rolls back on error.
+
+        A connection lost during the COMMIT raises CommitOutcomeUnknownError: unlike a
+        loss before it, the transaction may have been applied.
+        """
+        with self._write_lock or nullcontext(), self._write_sessions() as session:
+            session.begin()
+            try:
                 yield session
-            return
-        with self._write_lock, self._write_sessions.begin() as session:
-            yield session
+            except BaseException:
+                session.rollback()
+                raise
+            try:
+                session.commit()
+            except DBAPIError as exc:
+                if exc.connection_invalidated:
+                    raise CommitOutcomeUnknownError(str(exc.orig)) from exc
+                raise
 
     @contextmanager
     def read(self) -> Iterator[Session]:

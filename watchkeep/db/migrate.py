@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 from watchkeep.db.engine import Database
 
@@ -71,3 +71,8 @@ def head_revisions(db: Database) -> set[str]:
 
 def is_up_to_date(db: Database) -> bool:
     return current_revisions(db) == head_revisions(db)
+
+
+def is_empty(db: Database) -> bool:
+    """True for a database with no tables at all: nothing a migration could disturb."""
+    return not inspect(db.engine).get_table_names()

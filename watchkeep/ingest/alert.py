@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from watchkeep.core.models import Urgency
+from watchkeep.core.text import storable, storable_document
 
 
 class Severity(enum.StrEnum):
@@ -34,9 +35,18 @@ DEFAULT_URGENCY: dict[Severity, Urgency] = {
 
 @dataclass(frozen=True)
 class AlertEvent:
+    """One alert, as every receiver reads it. Its text is made storable here, the one
+    point all receivers pass: a NUL (which PostgreSQL refuses) becomes U+FFFD rather
+    than costing the alert, and so does anything else no database can store."""
+
     action: AlertAction
     dedup_key: str
     summary: str = ""
     severity: Severity = Severity.CRITICAL
     description: str = ""
     details: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("dedup_key", "summary", "description"):
+            object.__setattr__(self, name, storable(getattr(self, name)))
+        object.__setattr__(self, "details", storable_document(self.details))

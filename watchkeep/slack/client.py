@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookClient
 
+from watchkeep.db import engine
 from watchkeep.slack.errors import (
     SlackError,
     SlackPermanentError,
@@ -58,6 +59,7 @@ class SlackGateway:
     ) -> dict[str, Any]:
         """OAuth v2: trade an install's code for its bot token (Basic auth, no token)."""
         method = "oauth.v2.access"
+        engine.note_effect()  # a code is good for one exchange
         try:
             response = self._client.oauth_v2_access(
                 client_id=client_id,
@@ -72,6 +74,7 @@ class SlackGateway:
     def respond(self, response_url: str, **message: Any) -> None:
         """Post to an interaction's `response_url` (the caller checked that it is Slack's)."""
         method = "response_url"
+        engine.note_effect()
         try:
             response = WebhookClient(response_url, timeout=self.timeout).send(**message)
         except (SlackClientError, OSError, TimeoutError) as exc:
@@ -87,10 +90,17 @@ class SlackGateway:
 
 
 def _arguments(token: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    if not method.endswith(_READS):
+        # A request that changed something in Slack must not run again (`watchkeep.request_retry`).
+        engine.note_effect()
     # The SDK lifts `token` out of the body and sends it as the Bearer header.
     body = {**params, "token": token}
     # Slack takes JSON bodies for chat.* and views.*; the rest want form or query fields.
     return {"json": body} if method.startswith(("chat.", "views.")) else {"params": body}
+
+
+# Methods that only read: asking again changes nothing.
+_READS = ("auth.test", ".info", ".list", ".history", ".replies", ".lookupByEmail")
 
 
 def _typed(method: str, exc: Exception) -> SlackError:

@@ -2,9 +2,9 @@
 
 This package owns the browser side of Watchkeep: signing in (a signed session
 cookie, CSRF tokens on every form), the incident list and incident pages,
-services with their integrations, schedules and escalation policies,
-Settings → Integrations → Slack with the OAuth "Add Workspace" install,
-friendly error pages, and the templates and vendored static files (htmx, our
+services with their integrations, schedules and escalation policies, one's own
+API tokens, Settings → Integrations → Slack with the OAuth "Add Workspace"
+install, friendly error pages, and the templates and vendored static files (htmx, our
 CSS) they use. Pages call core functions inside
 `runtime.db.read()/write()` with the user as actor (source `web`); incident
 changes reach Slack through the outbox, never inside the request. Only the
@@ -35,6 +35,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
         services,
         slack_oauth,
         slack_settings,
+        tokens,
     )
 
     settings = runtime.settings
@@ -42,7 +43,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
         settings.resolved_secret_key, secure=settings.base_url.startswith("https://")
     )
     app.state.slack_channels = ChannelCache()
-    modules = (login, incidents, services, integrations, schedules, policies)
+    modules = (login, incidents, services, integrations, schedules, policies, tokens)
     for module in (*modules, slack_settings, slack_oauth):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -4,7 +4,8 @@ Pages need a signed-in, active user (else the login page, keeping where they
 were going); viewers read, responders act, admins configure
 (`core.permissions`). Every unsafe request (POST) must carry the session's
 CSRF token, as the `csrf_token` form field or the `X-CSRF-Token` header (htmx
-sends the header on every request it makes).
+sends the header on every request it makes), and no form field may hold text a
+database cannot store (NUL, lone surrogates).
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 
+from watchkeep.core import sessions
 from watchkeep.core.actors import Actor
-from watchkeep.core.models import Role, Source, User
+from watchkeep.core.models import Role, Source
 from watchkeep.core.permissions import Permission, allows
+from watchkeep.core.text import PROBLEM, first_unstorable, storable
 from watchkeep.runtime import Runtime
 from watchkeep.web import session as web_session
 
@@ -57,20 +61,16 @@ def runtime_of(request: Request) -> Runtime:
 
 
 def optional_user(request: Request) -> WebUser | None:
-    """The session's user if it is still active and its password unchanged."""
+    """The session's user while its session row lives and the user is active."""
     if hasattr(request.state, "web_user"):
         return request.state.web_user
     session = web_session.current(request)
     user = None
-    if session.user_id is not None:
-        with runtime_of(request).db.read() as db:
-            row = db.get(User, session.user_id)
-            valid = (
-                row is not None
-                and row.is_active
-                and web_session.fingerprint(row.password_hash) == session.fingerprint
-            )
-            if valid and row is not None:
+    if session.token is not None:
+        runtime = runtime_of(request)
+        with runtime.db.read() as db:
+            row = sessions.user_of(db, session.token, now=runtime.clock.now())
+            if row is not None:
                 user = WebUser(row.id, row.name, row.email, row.role)
         if user is None:
             web_session.replace_session(request, web_session.WebSession.anonymous())
@@ -100,13 +100,20 @@ Admin = Annotated[WebUser, Depends(requires(Permission.CONFIGURE))]
 
 
 async def verify_csrf(request: Request) -> None:
-    """Refuse an unsafe request that does not carry this session's CSRF token."""
+    """Refuse an unsafe request that does not carry this session's CSRF token, then one
+    whose form holds text no database can store (422 naming the field)."""
     if request.method in SAFE_METHODS:
         return
+    content_type = request.headers.get("content-type", "")
+    form = None
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
     token = request.headers.get(CSRF_HEADER)
-    if token is None:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            token = (await request.form()).get(CSRF_FIELD)  # type: ignore[assignment]
+    if token is None and form is not None:
+        token = form.get(CSRF_FIELD)  # type: ignore[assignment]
     if not web_session.current(request).csrf_matches(token if isinstance(token, str) else None):
         raise CsrfFailed
+    for name, value in form.multi_items() if form is not None else ():
+        if first_unstorable([name, value if isinstance(value, str) else ""]) is not None:
+            loc = ("body", storable(name))
+            raise RequestValidationError([{"loc": loc, "msg": PROBLEM, "type": "value_error"}])

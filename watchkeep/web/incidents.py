@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from watchkeep.core import incidents, services, transitions
 from watchkeep.core.errors import InvalidInputError, InvalidTransitionError
+from watchkeep.core.ids import Id, parse_id
 from watchkeep.core.models import IncidentStatus, Urgency
 from watchkeep.web import incident_view
 from watchkeep.web.auth import Responder, Viewer, runtime_of, verify_csrf
@@ -42,7 +43,7 @@ def _filter(status: str, urgency: str, service: str) -> tuple[incidents.Incident
     elif status != "all":
         statuses = (IncidentStatus(status),)
     urgency = urgency if urgency in Urgency.__members__ else ""
-    service_id = int(service) if service.isdigit() else None
+    service_id = parse_id(service)
     where = incidents.IncidentFilter(
         statuses, (Urgency(urgency),) if urgency else (), (service_id,) if service_id else ()
     )
@@ -110,7 +111,7 @@ def _detail(
 
 
 @router.get("/incidents/{incident_id}")
-def incident_page(request: Request, incident_id: int, user: Viewer) -> Response:
+def incident_page(request: Request, incident_id: Id, user: Viewer) -> Response:
     return _detail(request, incident_id)
 
 
@@ -138,7 +139,7 @@ def _act(
 
 
 @router.post("/incidents/{incident_id}/acknowledge")
-def acknowledge(request: Request, incident_id: int, user: Responder) -> Response:
+def acknowledge(request: Request, incident_id: Id, user: Responder) -> Response:
     now = runtime_of(request).clock.now()
     return _act(
         request,
@@ -151,7 +152,7 @@ def acknowledge(request: Request, incident_id: int, user: Responder) -> Response
 @router.post("/incidents/{incident_id}/resolve")
 def resolve(
     request: Request,
-    incident_id: int,
+    incident_id: Id,
     user: Responder,
     note: Annotated[str, Form(max_length=transitions.MAX_NOTE_LENGTH + 1)] = "",
 ) -> Response:
@@ -169,7 +170,7 @@ def resolve(
 @router.post("/incidents/{incident_id}/snooze")
 def snooze(
     request: Request,
-    incident_id: int,
+    incident_id: Id,
     user: Responder,
     minutes: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
@@ -186,7 +187,7 @@ def snooze(
 
 
 @router.post("/incidents/{incident_id}/unsnooze")
-def unsnooze(request: Request, incident_id: int, user: Responder) -> Response:
+def unsnooze(request: Request, incident_id: Id, user: Responder) -> Response:
     now = runtime_of(request).clock.now()
     return _act(
         request,
@@ -197,7 +198,7 @@ def unsnooze(request: Request, incident_id: int, user: Responder) -> Response:
 
 
 @router.post("/incidents/{incident_id}/reopen")
-def reopen(request: Request, incident_id: int, user: Responder) -> Response:
+def reopen(request: Request, incident_id: Id, user: Responder) -> Response:
     now = runtime_of(request).clock.now()
     return _act(
         request,
@@ -210,7 +211,7 @@ def reopen(request: Request, incident_id: int, user: Responder) -> Response:
 @router.post("/incidents/{incident_id}/notes")
 def add_note(
     request: Request,
-    incident_id: int,
+    incident_id: Id,
     user: Responder,
     text: Annotated[str, Form(max_length=transitions.MAX_NOTE_LENGTH + 1)] = "",
 ) -> Response:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from watchkeep.core import services
 from watchkeep.core.errors import InvalidInputError
+from watchkeep.core.ids import Id
 from watchkeep.ingest import integrations
 from watchkeep.ingest.models import Integration, IntegrationType
 from watchkeep.ingest.webhook import WebhookConfig
@@ -42,7 +43,7 @@ def _shown_once(request: Request, integration: Integration, key: str) -> dict[st
 @router.post("/services/{service_id}/integrations")
 def create_integration(
     request: Request,
-    service_id: int,
+    service_id: Id,
     user: Admin,
     type: Annotated[str, Form(max_length=40)] = "",
     name: Annotated[str, Form(max_length=300)] = "",
@@ -83,7 +84,7 @@ def create_integration(
 
 
 @router.post("/services/{service_id}/integrations/{integration_id}/rotate")
-def rotate_key(request: Request, service_id: int, integration_id: int, user: Admin) -> Response:
+def rotate_key(request: Request, service_id: Id, integration_id: Id, user: Admin) -> Response:
     runtime = runtime_of(request)
     with runtime.db.write() as db:
         integration = integrations.get_integration(db, service_id, integration_id)
@@ -93,7 +94,7 @@ def rotate_key(request: Request, service_id: int, integration_id: int, user: Adm
 
 
 @router.post("/services/{service_id}/integrations/{integration_id}/revoke")
-def revoke(request: Request, service_id: int, integration_id: int, user: Admin) -> Response:
+def revoke(request: Request, service_id: Id, integration_id: Id, user: Admin) -> Response:
     with runtime_of(request).db.write() as db:
         integration = integrations.get_integration(db, service_id, integration_id)
         name = integration.name

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from watchkeep.core import accounts, teams
 from watchkeep.core.errors import ConflictError, InvalidInputError
+from watchkeep.core.ids import Id, parse_id
 from watchkeep.oncall import policies, schedules
 from watchkeep.oncall.policies import MAX_REPEAT, StepSpec, TargetSpec, TargetType
 from watchkeep.web.auth import Admin, Viewer, runtime_of, verify_csrf
@@ -53,12 +54,12 @@ def _page(request: Request, policy_id: int, *, error: str = "", status_code: int
 
 
 @router.get("/escalation-policies/{policy_id}")
-def policy_page(request: Request, policy_id: int, user: Viewer) -> Response:
+def policy_page(request: Request, policy_id: Id, user: Viewer) -> Response:
     return _page(request, policy_id)
 
 
 @router.post("/escalation-policies/{policy_id}/delete")
-def delete_policy(request: Request, policy_id: int, user: Admin) -> Response:
+def delete_policy(request: Request, policy_id: Id, user: Admin) -> Response:
     try:
         with runtime_of(request).db.write() as db:
             policy = policies.get_policy(db, policy_id)
@@ -111,7 +112,7 @@ class PolicyForm:
             self.errors["name"] = "must not be empty"
         elif len(name) > 200:
             self.errors["name"] = "must be at most 200 characters"
-        if not repeat.isdigit() or int(repeat) > MAX_REPEAT:
+        if not repeat.isdecimal() or int(repeat) > MAX_REPEAT:
             self.errors["repeat"] = f"must be a whole number from 0 to {MAX_REPEAT}"
         for row in range(FORM_STEPS):
             delay = text(f"step{row}_delay", 10).strip()
@@ -120,10 +121,10 @@ class PolicyForm:
             for kind in TARGET_TYPES:
                 ids = [v for v in form.getlist(f"step{row}_{kind}s") if isinstance(v, str)]
                 self.chosen[f"step{row}_{kind}s"] = set(ids)
-                targets += [TargetSpec(kind, int(v)) for v in ids if v.isdigit()]
+                targets += [TargetSpec(kind, i) for i in map(parse_id, ids) if i is not None]
             if not delay and not targets:
                 continue
-            if not delay.isdigit() or not 1 <= int(delay) <= MAX_DELAY_MINUTES:
+            if not delay.isdecimal() or not 1 <= int(delay) <= MAX_DELAY_MINUTES:
                 self.errors[f"step{row}_delay"] = (
                     f"must be a whole number of minutes from 1 to {MAX_DELAY_MINUTES}"
                 )

@@ -129,8 +129,10 @@ def redirect(request: Request, url: str, *, notice: str | None = None) -> Respon
 
 
 def safe_next(target: str | None, default: str = "/incidents") -> str:
-    """Only a path on this site: never `//evil.example` or `https://…`."""
+    """Only a path on this site: never `//evil.example`, `https://…` or control characters."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):
         return default
     return target
 

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from watchkeep.core import accounts
 from watchkeep.core.errors import ConflictError, InvalidInputError
+from watchkeep.core.ids import Id, parse_id
 from watchkeep.oncall import roster, schedules
 from watchkeep.web.auth import Admin, Responder, Viewer, runtime_of, verify_csrf
 from watchkeep.web.rendering import fields, redirect, render
@@ -91,14 +92,14 @@ def new_schedule(request: Request, user: Admin) -> Response:
 
 
 @router.get("/schedules/{schedule_id}")
-def schedule_page(request: Request, schedule_id: int, user: Viewer) -> Response:
+def schedule_page(request: Request, schedule_id: Id, user: Viewer) -> Response:
     return _page(request, schedule_id)
 
 
 @router.post("/schedules/{schedule_id}/overrides")
 def add_override(
     request: Request,
-    schedule_id: int,
+    schedule_id: Id,
     user: Responder,
     user_id: Annotated[str, Form(max_length=20)] = "",
     start: Annotated[str, Form(max_length=40)] = "",
@@ -106,7 +107,7 @@ def add_override(
 ) -> Response:
     values = {"user_id": user_id, "start": start, "end": end}
     errors: dict[str, str] = {}
-    if not user_id.isdigit():
+    if parse_id(user_id) is None:
         errors["user_id"] = "choose who is on call"
     opens, closes = parse_time(start, "start", errors), parse_time(end, "end", errors)
     if not errors and opens is not None and closes is not None:
@@ -115,7 +116,7 @@ def add_override(
                 schedules.add_override(
                     db,
                     schedules.get_schedule(db, schedule_id),
-                    user_id=int(user_id),
+                    user_id=int(user_id.strip()),
                     start=opens,
                     end=closes,
                     actor=user.actor(),
@@ -130,7 +131,7 @@ def add_override(
 
 @router.post("/schedules/{schedule_id}/overrides/{override_id}/delete")
 def delete_override(
-    request: Request, schedule_id: int, override_id: int, user: Responder
+    request: Request, schedule_id: Id, override_id: Id, user: Responder
 ) -> Response:
     with runtime_of(request).db.write() as db:
         schedules.delete_override(db, schedules.get_schedule(db, schedule_id), override_id)
@@ -180,14 +181,14 @@ def create_schedule(
         errors["name"] = "must be at most 200 characters"
     if not time_zone.strip():
         errors["time_zone"] = "must not be empty"
-    if not members or not all(m.isdigit() for m in members):
+    if not members or not all(parse_id(m) for m in members):
         errors["user_ids"] = "choose at least one person to rotate through"
     hours = rotation_length_hours.strip()
-    if not hours.isdigit() or not 1 <= int(hours) <= MAX_ROTATION_HOURS:
+    if not hours.isdecimal() or not 1 <= int(hours) <= MAX_ROTATION_HOURS:
         errors["rotation_length_hours"] = f"must be a whole number from 1 to {MAX_ROTATION_HOURS}"
     opens = parse_time(start, "start", errors)
     if not errors and opens is not None:
-        layer = schedules.LayerSpec("Layer 1", [int(m) for m in members], int(hours), opens)
+        layer = schedules.LayerSpec("Layer 1", [int(m.strip()) for m in members], int(hours), opens)
         try:
             with runtime_of(request).db.write() as db:
                 schedule = schedules.create_schedule(

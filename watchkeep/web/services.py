@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from watchkeep.core import services, teams
 from watchkeep.core.errors import ConflictError, InvalidInputError
+from watchkeep.core.ids import Id, parse_id
 from watchkeep.core.models import Incident, IncidentStatus
 from watchkeep.ingest import integrations
 from watchkeep.ingest.models import IntegrationType
@@ -135,7 +136,7 @@ def new_service(request: Request, user: Admin) -> Response:
 
 
 @router.get("/services/{service_id}")
-def service_page(request: Request, service_id: int, user: Viewer) -> Response:
+def service_page(request: Request, service_id: Id, user: Viewer) -> Response:
     runtime = runtime_of(request)
     with runtime.db.read() as db:
         service = services.get_service(db, service_id)
@@ -175,15 +176,15 @@ class ServiceForm:
             self.errors["name"] = "must not be empty"
         elif len(name.strip()) > 200:
             self.errors["name"] = "must be at most 200 characters"
-        if escalation_policy_id and not escalation_policy_id.isdigit():
+        if team_id and parse_id(team_id) is None:
+            self.errors["team_id"] = "choose a team from the list"
+        if escalation_policy_id and parse_id(escalation_policy_id) is None:
             self.errors["escalation_policy_id"] = "choose a policy from the list"
         self.fields: dict[str, Any] = {
             "name": name.strip(),
             "description": description,
-            "team_id": int(team_id) if team_id.isdigit() else None,
-            "escalation_policy_id": (
-                int(escalation_policy_id) if escalation_policy_id.isdigit() else None
-            ),
+            "team_id": parse_id(team_id),
+            "escalation_policy_id": parse_id(escalation_policy_id),
             "slack_channel": slack_channel.strip() or None,
             "ack_sla_minutes": self._minutes("ack_sla_minutes", ack_sla_minutes),
             "resolve_sla_minutes": self._minutes("resolve_sla_minutes", resolve_sla_minutes),
@@ -192,7 +193,7 @@ class ServiceForm:
     def _minutes(self, field: str, raw: str) -> int | None:
         if not raw.strip():
             return None
-        if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_SLA_MINUTES:
+        if not raw.strip().isdecimal() or not 1 <= int(raw) <= MAX_SLA_MINUTES:
             self.errors[field] = f"must be a whole number of minutes from 1 to {MAX_SLA_MINUTES}"
             return None
         return int(raw)
@@ -232,13 +233,13 @@ def create(request: Request, user: Admin, form: Annotated[ServiceForm, Depends()
 
 @router.post("/services/{service_id}")
 def update(
-    request: Request, service_id: int, user: Admin, form: Annotated[ServiceForm, Depends()]
+    request: Request, service_id: Id, user: Admin, form: Annotated[ServiceForm, Depends()]
 ) -> Response:
     return _save(request, form, service_id)
 
 
 @router.post("/services/{service_id}/delete")
-def delete(request: Request, service_id: int, user: Admin) -> Response:
+def delete(request: Request, service_id: Id, user: Admin) -> Response:
     runtime = runtime_of(request)
     try:
         with runtime.db.write() as db:

@@ -1,17 +1,15 @@
 """The browser session: a cookie signed with the secret key, and its CSRF token.
 
-The cookie carries the user id, a CSRF token and a fingerprint of the user's
-password hash, signed and timestamped (itsdangerous). Nothing secret is in it;
-nothing in it can be forged without WATCHKEEP_SECRET_KEY. Changing a password
-(or disabling the user) ends every session of that user at its next request,
-because the fingerprint or the status no longer matches. Anonymous visitors get
-a session too, so that the login form carries a CSRF token; logging in issues a
-fresh one (no session fixation).
+The cookie carries a CSRF token and, once signed in, the token of a session row
+(`watchkeep.core.sessions`), signed and timestamped (itsdangerous): nothing in it
+can be forged without WATCHKEEP_SECRET_KEY, and deleting the row (signing out, a
+new password, a disabled user) ends it in every web process, copies included.
+Anonymous visitors get a cookie-only session, so that the login form carries a
+CSRF token; signing in issues a fresh one (no session fixation).
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, replace
@@ -21,32 +19,28 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from watchkeep.core import sessions
+
 COOKIE = "watchkeep_session"
-MAX_AGE_SECONDS = 12 * 3600
+MAX_AGE_SECONDS = int(sessions.LIFETIME.total_seconds())
 
 
 @dataclass(frozen=True)
 class WebSession:
     csrf: str
-    user_id: int | None = None
-    fingerprint: str | None = None
+    token: str | None = None  # the signed-in session's row, by its token
     flash: str | None = None  # a one-time notice for the next page ("Incident acknowledged")
 
     @classmethod
     def anonymous(cls) -> WebSession:
         return cls(csrf=secrets.token_urlsafe(24))
 
-    def logged_in(self, user_id: int, password_hash: str | None) -> WebSession:
-        return replace(
-            WebSession.anonymous(), user_id=user_id, fingerprint=fingerprint(password_hash)
-        )
+    @classmethod
+    def signed_in(cls, token: str) -> WebSession:
+        return replace(cls.anonymous(), token=token)
 
     def csrf_matches(self, candidate: str | None) -> bool:
         return bool(candidate) and hmac.compare_digest(self.csrf, str(candidate))
-
-
-def fingerprint(password_hash: str | None) -> str:
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
 
 
 class SessionCodec:
@@ -64,18 +58,15 @@ class SessionCodec:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("c"), str):
             return None
-        user_id = data.get("u")
+        token = data.get("s")
         return WebSession(
             csrf=data["c"],
-            user_id=user_id if isinstance(user_id, int) else None,
-            fingerprint=data.get("f"),
+            token=token if isinstance(token, str) else None,
             flash=data.get("m") if isinstance(data.get("m"), str) else None,
         )
 
     def store(self, response: Response, session: WebSession) -> None:
-        value = self._serializer.dumps(
-            {"c": session.csrf, "u": session.user_id, "f": session.fingerprint, "m": session.flash}
-        )
+        value = self._serializer.dumps({"c": session.csrf, "s": session.token, "m": session.flash})
         response.set_cookie(
             COOKIE,
             value,

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from watchkeep.core.errors import InvalidInputError
+from watchkeep.core.ids import Id
 from watchkeep.core.models import Urgency
 from watchkeep.slack import credentials, workspaces
 from watchkeep.slack.errors import SlackError
@@ -136,14 +137,12 @@ def _preferences(
 
 
 @router.get("/workspaces/{workspace_id}")
-def workspace_page(request: Request, workspace_id: int, user: Admin) -> Response:
+def workspace_page(request: Request, workspace_id: Id, user: Admin) -> Response:
     return _preferences(request, workspace_id, template="settings/slack_workspace.html")
 
 
 @router.get("/workspaces/{workspace_id}/preferences")
-def preferences(
-    request: Request, workspace_id: int, user: Admin, refresh: bool = False
-) -> Response:
+def preferences(request: Request, workspace_id: Id, user: Admin, refresh: bool = False) -> Response:
     return _preferences(request, workspace_id, refresh=refresh)
 
 
@@ -162,7 +161,7 @@ def _changes(form: Any) -> dict[str, Any]:
 
 
 @router.post("/workspaces/{workspace_id}/preferences")
-async def save_preferences(request: Request, workspace_id: int, user: Admin) -> Response:
+async def save_preferences(request: Request, workspace_id: Id, user: Admin) -> Response:
     changes = _changes(await request.form())
     runtime = runtime_of(request)
 
@@ -196,7 +195,7 @@ async def save_preferences(request: Request, workspace_id: int, user: Admin) -> 
 @router.post("/workspaces/{workspace_id}/test")
 def run_connection_test(
     request: Request,
-    workspace_id: int,
+    workspace_id: Id,
     user: Admin,
     channel: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
@@ -222,7 +221,7 @@ def run_connection_test(
 
 
 @router.post("/workspaces/{workspace_id}/delete")
-def remove_workspace(request: Request, workspace_id: int, user: Admin) -> Response:
+def remove_workspace(request: Request, workspace_id: Id, user: Admin) -> Response:
     runtime = runtime_of(request)
     with runtime.db.write() as db:
         workspace = workspaces.get_workspace(db, workspace_id)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +22,8 @@ from watchkeep.slack.interactive.interactions import Interactions
 
 if TYPE_CHECKING:
     from watchkeep.runtime import Runtime
+
+LISTENER_ERROR = "watchkeep_listener_error"
 
 
 def build_bolt_app(runtime: Runtime) -> tuple[AsyncApp, Interactions]:
@@ -41,6 +44,13 @@ def build_bolt_app(runtime: Runtime) -> tuple[AsyncApp, Interactions]:
             timeout=int(max(1, runtime.settings.slack_timeout_seconds)),
         ),
     )
+
+    @app.error
+    async def keep_error(error: Exception, context: AsyncBoltContext) -> None:
+        # Bolt answers a failed listener with a 500 itself; the route decides whether the
+        # failure was a lost database connection, which the app then runs again.
+        context[LISTENER_ERROR] = error
+
     interactions = Interactions(runtime, directory)
     actions.register(app, interactions)
     modals.register(app, interactions)

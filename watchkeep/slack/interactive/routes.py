@@ -15,10 +15,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from starlette.concurrency import run_in_threadpool
 
+from watchkeep.db import engine
 from watchkeep.slack.commands import replies
 from watchkeep.slack.commands.subcommands import SlashCommands
+from watchkeep.slack.interactive import replay
+from watchkeep.slack.interactive.bolt_app import LISTENER_ERROR
 from watchkeep.slack.interactive.interactions import Interactions
-from watchkeep.slack.interactive.replay import ALREADY_HANDLED, ReplayGuard
 from watchkeep.slack.interactive.verify import RequestVerifier
 
 INTERACTIVE_TYPES = {
@@ -69,7 +71,6 @@ class SlackEndpoints:
 
     bolt: AsyncApp
     verifier: RequestVerifier
-    replays: ReplayGuard
     interactions: Interactions
     commands: SlashCommands
 
@@ -85,9 +86,11 @@ class SlackEndpoints:
             # Slack shows nothing of an answer to a click: the user is told privately.
             await self.interactions.tell(payload, refusal)
             return Response(status_code=200)
-        answer = await self.bolt.async_dispatch(
-            AsyncBoltRequest(body=body.decode("utf-8"), headers=dict(request.headers))
-        )
+        bolt_request = AsyncBoltRequest(body=body.decode("utf-8"), headers=dict(request.headers))
+        answer = await self.bolt.async_dispatch(bolt_request)
+        failure = bolt_request.context.get(LISTENER_ERROR)
+        if failure is not None and engine.lost_connection_before_commit(failure):
+            raise failure  # `watchkeep.request_retry` runs the click again; nothing was applied
         headers = {k: v[0] for k, v in answer.headers.items() if k.lower() != "content-length"}
         return Response(content=answer.body, status_code=answer.status, headers=headers)
 
@@ -108,8 +111,11 @@ class SlackEndpoints:
         workspace learns nothing else: not even whether it is a replay."""
         if await run_in_threadpool(self.interactions.directory.find, team_id) is None:
             return NOT_CONNECTED
-        if not await run_in_threadpool(self.replays.first_time, body, request.headers):
-            return ALREADY_HANDLED
+        receipt = replay.receipt_for(body, request.headers)
+        if await run_in_threadpool(replay.seen, self.interactions.runtime.db, receipt):
+            return replay.ALREADY_HANDLED
+        # The change this request makes will carry its receipt (see `replay`).
+        replay.current.set(receipt)
         return None
 
     def router(self) -> APIRouter:

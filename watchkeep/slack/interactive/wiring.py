@@ -9,7 +9,6 @@ from fastapi import APIRouter
 from watchkeep.slack import credentials
 from watchkeep.slack.commands.subcommands import SlashCommands
 from watchkeep.slack.interactive.bolt_app import build_bolt_app
-from watchkeep.slack.interactive.replay import ReplayGuard
 from watchkeep.slack.interactive.routes import SlackEndpoints
 from watchkeep.slack.interactive.verify import RequestVerifier
 
@@ -30,7 +29,4 @@ def slack_routes(runtime: Runtime) -> APIRouter:
         lambda: runtime.slack.generation,
         lambda: runtime.clock.now().timestamp(),
     )
-    replays = ReplayGuard(runtime.db, runtime.clock)
-    return SlackEndpoints(
-        bolt, verifier, replays, interactions, SlashCommands(interactions)
-    ).router()
+    return SlackEndpoints(bolt, verifier, interactions, SlashCommands(interactions)).router()

@@ -1,0 +1,193 @@
+"""Hostile values sent to every ingest receiver, on PostgreSQL.
+
+Receivers answer as PagerDuty does: a hostile value (`hostile.HOSTILE`) is a 400
+naming the field or the body, with nothing written, unless the field legitimately
+takes it (the table below says which: free-form details take any JSON value). A NUL
+in alert text is never a reason to lose the alert: 202, stored as U+FFFD, exactly as
+if U+FFFD had been sent. The receivers are enumerated from the app: a new one fails
+here until it has a sample.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from sqlalchemy import select
+from starlette.routing import Route
+
+from watchkeep.core.models import Incident
+from watchkeep.ingest.models import IntegrationType
+from watchkeep.runtime import Runtime
+
+from hostile import HOSTILE, OFFLINE_SLACK, World, leaves, open_world, snapshot, with_hostile
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return OFFLINE_SLACK
+
+
+@pytest.fixture
+def world(pg_runtime: Runtime) -> Iterator[World]:
+    yield from open_world(pg_runtime)
+
+
+# What a receiver's field takes, as (a NUL, a huge number, 100,000 characters): True is
+# accepted (202), False refused (400 naming the field, nothing written). A lone
+# surrogate or a list nested 500 deep is refused everywhere: not JSON text to store.
+WORD = (False, False, False)  # a key, an action, a severity
+TEXT = (True, False, False)  # a string with a length limit
+LABEL = (True, False, True)  # a string of any length (a long summary is cut)
+TEXT_OR_NUMBER = (True, True, False)  # the webhook's dedup key: a string or a number
+FREE = (True, True, True)  # any JSON value: details, payloads read by path
+ACCEPTS = {"NUL": 0, "huge integer": 1, "huge negative integer": 1, "100k characters": 2}
+
+
+@dataclass(frozen=True)
+class Receiver:
+    url: str
+    body: dict[str, Any]
+    fields: dict[tuple[str | int, ...], tuple[bool, bool, bool]]
+
+
+def receivers(world: World) -> dict[str, Receiver]:
+    keys = world.keys
+    return {
+        "/v2/enqueue": Receiver(
+            "/v2/enqueue",
+            {
+                "routing_key": keys[IntegrationType.EVENTS_API_V2],
+                "event_action": "trigger",
+                "dedup_key": "disk-full",
+                "payload": {
+                    "summary": "Disk full",
+                    "source": "db1",
+                    "severity": "critical",
+                    "custom_details": {"mount": "/var"},
+                },
+            },
+            {
+                ("routing_key",): WORD,
+                ("event_action",): WORD,
+                ("dedup_key",): TEXT,
+                ("payload", "summary"): TEXT,
+                ("payload", "source"): TEXT,
+                ("payload", "severity"): WORD,
+                ("payload", "custom_details", "mount"): FREE,
+            },
+        ),
+        "/ingest/alertmanager/{key}": Receiver(
+            f"/ingest/alertmanager/{keys[IntegrationType.ALERTMANAGER]}",
+            {
+                "version": "4",
+                "status": "firing",
+                "alerts": [
+                    {
+                        "status": "firing",
+                        "fingerprint": "f00d",
+                        "labels": {"alertname": "DiskFull", "severity": "critical"},
+                        "annotations": {"summary": "Disk full"},
+                    }
+                ],
+            },
+            {
+                ("version",): WORD,
+                ("status",): WORD,
+                ("alerts", 0, "status"): WORD,
+                ("alerts", 0, "fingerprint"): TEXT,
+                ("alerts", 0, "labels", "alertname"): LABEL,
+                ("alerts", 0, "labels", "severity"): LABEL,
+                ("alerts", 0, "annotations", "summary"): LABEL,
+            },
+        ),
+        "/ingest/webhook/{key}": Receiver(
+            f"/ingest/webhook/{keys[IntegrationType.WEBHOOK]}",
+            {"alert": {"title": "Disk full", "id": "disk-1", "level": "critical", "host": "db1"}},
+            {
+                ("alert", "title"): FREE,
+                ("alert", "id"): TEXT_OR_NUMBER,
+                ("alert", "level"): WORD,
+                ("alert", "host"): FREE,
+            },
+        ),
+    }
+
+
+def newest_incident(runtime: Runtime) -> Incident:
+    with runtime.db.read() as db:
+        return db.scalars(select(Incident).order_by(Incident.id.desc()).limit(1)).one()
+
+
+def test_every_receiver_refuses_hostile_values_but_keeps_an_alert_with_a_nul(
+    world: World,
+) -> None:
+    app: FastAPI = world.client.app  # type: ignore[assignment]
+    paths = sorted(
+        context.path
+        for context in iter_route_contexts(app.routes)
+        if type(context.route) is Route
+        and "POST" in (context.methods or ())
+        and not context.path.startswith("/api/")
+    )
+    known = receivers(world)
+    assert paths == sorted(known), "give every receiver a sample in `receivers`"
+    failures: list[str] = []
+    sent = 0
+    for path, receiver in known.items():
+        assert sorted(receiver.fields) == sorted(leaves(receiver.body)), path
+        for leaf, accepts in receiver.fields.items():
+            field = ".".join(map(str, leaf))
+            for label, fragment in HOSTILE.items():
+                sent += 1
+                body = _fresh(receiver.body, f"alert-{sent}")
+                before = snapshot(world.runtime)
+                answer = world.client.post(receiver.url, content=with_hostile(body, leaf, fragment))
+                what = f"{path} {field} = {label}: {answer.status_code} {answer.text[:200]}"
+                if label in ACCEPTS and accepts[ACCEPTS[label]]:
+                    if answer.status_code != 202:
+                        failures.append(what)
+                    elif label == "NUL" and not _stored_as_replacement(world.runtime):
+                        failures.append(f"{what}: not stored as U+FFFD")
+                    continue
+                errors = answer.json().get("errors", []) if answer.status_code == 400 else []
+                named = any(e.startswith((f"{field}:", f"{field}.", "body:")) for e in errors)
+                if not (named or (answer.status_code == 404 and leaf == ("routing_key",))):
+                    failures.append(what)
+                if snapshot(world.runtime) != before:
+                    failures.append(f"{what}: a refused alert wrote")
+            if accepts[0]:
+                for fragment in ('"a\\u0000b"', '"a\\ufffdb"'):
+                    sent += 1
+                    body = _fresh(receiver.body, f"alert-{sent}")
+                    answer = world.client.post(
+                        receiver.url, content=with_hostile(body, leaf, fragment)
+                    )
+                    if answer.status_code != 202:
+                        failures.append(f"{path} {field}: a NUL is not taken as U+FFFD is")
+    assert failures == [], "\n".join(failures)
+
+
+def _stored_as_replacement(runtime: Runtime) -> bool:
+    stored = newest_incident(runtime)
+    found = json.dumps([stored.title, stored.dedup_key, stored.details], ensure_ascii=False)
+    return "a\ufffdb" in found and "\x00" not in found
+
+
+def _fresh(body: dict[str, Any], tag: str) -> dict[str, Any]:
+    """The body with a dedup key of its own, so that it makes a new incident."""
+    copy = json.loads(json.dumps(body))
+    if "dedup_key" in copy:
+        copy["dedup_key"] = tag
+    for alert in copy.get("alerts", []):
+        alert["fingerprint"] = tag
+    if "alert" in copy:
+        copy["alert"]["id"] = tag
+    return copy
