@@ -13,6 +13,7 @@ was begun. So a retry can never apply anything twice.
 from __future__ import annotations
 
 import logging
+import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +32,9 @@ class RetryLostConnection:
             return
         # Read through the app's body limit: too large a body still answers 413.
         body, disconnected = await _read_body(receive)
+        # One id for every run of this request, so a run can tell its own earlier work
+        # (a Slack request's receipt) from another request's.
+        scope = {**scope, "state": {**(scope.get("state") or {}), "request_id": uuid.uuid4().hex}}
         for attempt in (1, 2):
             answered = False
             replayed = False

@@ -154,6 +154,20 @@ def test_snooze_refuses_bad_times_and_changes_nothing(runtime: Runtime) -> None:
     assert counts(runtime) == before
 
 
+def test_a_snooze_to_the_end_it_already_has_changes_nothing(runtime: Runtime) -> None:
+    incident_id = new_incident(runtime)
+    until = runtime.clock.now() + timedelta(hours=1)
+    with runtime.db.write() as session:
+        transitions.snooze(session, incident_id, ALICE, now=runtime.clock.now(), until=until)
+    snoozed = counts(runtime)
+    runtime.clock.advance(minutes=5)
+    with runtime.db.write() as session:
+        transitions.snooze(session, incident_id, BOB, now=runtime.clock.now(), until=until)
+    assert counts(runtime) == snoozed, "no timeline entry, no event, no second timer"
+    with runtime.db.read() as session:
+        assert incidents.get_incident(session, incident_id).snoozed_by_name == ALICE.name
+
+
 def test_notes_in_any_status_but_never_empty(runtime: Runtime) -> None:
     incident_id = new_incident(runtime, R)
     with runtime.db.write() as session:

@@ -7,10 +7,17 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from watchkeep.db.engine import Database
-from watchkeep.db.migrate import current_revisions, head_revisions, is_up_to_date, upgrade
+from watchkeep.db.migrate import (
+    alembic_config,
+    current_revisions,
+    head_revisions,
+    is_up_to_date,
+    upgrade,
+)
 from watchkeep.schema import Base
 
 from support import create_postgres_database, drop_postgres_database, postgres_unavailable_reason
@@ -93,3 +100,11 @@ def test_postgresql_made_before_the_outbox_index_fix_upgrades_to_the_fresh_schem
         db.dispose()
     finally:
         drop_postgres_database(url)
+
+
+def test_migrations_form_one_line_numbered_in_order(tmp_path: Path) -> None:
+    """Branches merged at once must be re-chained: one head, each revision after the last."""
+    scripts = ScriptDirectory.from_config(alembic_config(Database(f"sqlite:///{tmp_path}/x.db")))
+    chain = [script.revision for script in scripts.walk_revisions("base", "heads")]
+    assert len(scripts.get_heads()) == 1
+    assert chain[::-1] == [f"{n:04d}" for n in range(1, len(chain) + 1)]

@@ -115,4 +115,7 @@ class SlackRequestReceipt(Base):
     __tablename__ = "slack_request_receipts"
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The HTTP request that applied it: a run of the same request again (after a lost
+    # database connection) is not a replay.
+    request_id: Mapped[str] = mapped_column(String(32))
     expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -21,7 +21,7 @@ from watchkeep.core.errors import (
 from watchkeep.core.models import IncidentStatus
 from watchkeep.core.permissions import Permission, require
 from watchkeep.slack.errors import SlackError
-from watchkeep.slack.interactive import replay, respond
+from watchkeep.slack.interactive import respond
 from watchkeep.slack.interactive.directory import KnownWorkspace, WorkspaceDirectory
 from watchkeep.slack.interactive.identity import resolve_actor
 
@@ -98,13 +98,10 @@ class Interactions:
 
         def run() -> T:
             with self.runtime.db.write() as session:
-                replay.store_current(session, self.runtime.clock.now())
                 return work(session)
 
         try:
             return await run_in_threadpool(run)
-        except replay.AlreadyHandledError as exc:
-            raise Refused(replay.ALREADY_HANDLED) from exc
         except InvalidTransitionError as exc:
             raise Refused(explain(exc)) from exc
         except NotFoundError as exc:

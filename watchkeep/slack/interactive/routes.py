@@ -5,6 +5,7 @@ command paths (the same checks, then the subcommands)."""
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -111,11 +112,17 @@ class SlackEndpoints:
         workspace learns nothing else: not even whether it is a replay."""
         if await run_in_threadpool(self.interactions.directory.find, team_id) is None:
             return NOT_CONNECTED
-        receipt = replay.receipt_for(body, request.headers)
-        if await run_in_threadpool(replay.seen, self.interactions.runtime.db, receipt):
+        runtime = self.interactions.runtime
+        request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
+        if not await run_in_threadpool(
+            replay.first_delivery,
+            runtime.db,
+            body,
+            request.headers,
+            request_id,
+            runtime.clock.now(),
+        ):
             return replay.ALREADY_HANDLED
-        # The change this request makes will carry its receipt (see `replay`).
-        replay.current.set(receipt)
         return None
 
     def router(self) -> APIRouter:

@@ -1,6 +1,6 @@
 """hardening: revocable web sessions, sign-in throttle, token use and expiry, outbox index
 
-Revision ID: 0006_hardening
+Revision ID: 0006
 Revises: 0005
 
 `ix_outbox_ordering` became (ordering_key, state, id) by an edit of the released
@@ -15,7 +15,7 @@ from alembic import op
 
 import watchkeep.db.base
 
-revision: str = "0006_hardening"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

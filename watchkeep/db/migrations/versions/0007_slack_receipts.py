@@ -1,7 +1,7 @@
 """slack: receipts of applied Slack requests, so a replayed copy is refused
 
-Revision ID: 0010_slack_receipts
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import watchkeep.db.base
 
-revision: str = "0010_slack_receipts"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -21,6 +21,7 @@ def upgrade() -> None:
     op.create_table(
         "slack_request_receipts",
         sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("request_id", sa.String(length=32), nullable=False),
         sa.Column("expires_at", watchkeep.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("digest", name=op.f("pk_slack_request_receipts")),
     )
