@@ -137,6 +137,9 @@ class Message:
     # Earlier versions, oldest first, so tests can assert on how a message evolved.
     history: list[dict[str, Any]] = field(default_factory=list)
     reply_count: int = 0
+    # chat.postMessage's `metadata` ({event_type, event_payload}), returned by
+    # conversations.history only with include_all_metadata.
+    metadata: dict[str, Any] | None = None
 
     @property
     def is_reply(self) -> bool:

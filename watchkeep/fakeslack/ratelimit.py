@@ -31,6 +31,8 @@ METHOD_TIERS = {
     "conversations.create": 2,
     "conversations.archive": 2,
     "conversations.setTopic": 2,
+    "conversations.setPurpose": 2,
+    "conversations.history": 3,
     "chat.update": 3,
     "conversations.invite": 3,
     "conversations.info": 3,

@@ -43,6 +43,8 @@ DEFAULT_SCOPES = frozenset(
         "channels:manage",
         "groups:write",
         "channels:join",
+        "channels:history",
+        "groups:history",
         "users:read",
         "users:read.email",
         "im:write",

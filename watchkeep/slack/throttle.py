@@ -54,6 +54,8 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
     "conversations.create": (TIER_2,),
     "conversations.archive": (TIER_2,),
     "conversations.setTopic": (TIER_2,),
+    "conversations.setPurpose": (TIER_2,),
+    "conversations.history": (TIER_3,),
     "conversations.invite": (TIER_3,),
     "users.lookupByEmail": (TIER_3,),
     "users.info": (TIER_4,),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..blocks import block_errors, invalid
@@ -108,9 +109,29 @@ def post_message(ctx: Context) -> dict[str, Any]:
         attachments=attachments,
         thread_ts=thread_ts,
         subtype="thread_broadcast" if broadcast else None,
+        metadata=_metadata(ctx),
     )
     ctx.state.store_message(msg)
     return {"ok": True, "channel": ch.id, "ts": msg.ts, "message": msg.to_api()}
+
+
+def _metadata(ctx: Context) -> dict[str, Any] | None:
+    """Message metadata as Slack checks it: an event_type and an event_payload object."""
+    metadata = ctx.params.get("metadata")
+    if metadata is None:
+        return None
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            raise SlackError("invalid_metadata_format") from None
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(metadata.get("event_type"), str)
+        or not isinstance(metadata.get("event_payload"), dict)
+    ):
+        raise SlackError("invalid_metadata_schema")
+    return {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
 
 
 @method("chat.update", scope="chat:write")

@@ -1,4 +1,5 @@
-"""conversations.* methods: list, info, create, invite, archive, setTopic, join."""
+"""conversations.* methods: list, info, history, create, invite, archive, setTopic,
+setPurpose, join, with the errors Slack documents for each."""
 
 from __future__ import annotations
 
@@ -145,7 +146,11 @@ def invite(ctx: Context) -> dict[str, Any]:
         )
     bad = {uid for uid, _ in failures}
     ch.members.extend(uid for uid in dict.fromkeys(users) if uid not in bad)
-    return _info(ctx, ch)
+    answer = _info(ctx, ch)
+    if failures:
+        # With force=true Slack invites the valid ones and lists the rest.
+        answer["errors"] = [{"user": uid, "ok": False, "error": err} for uid, err in failures]
+    return answer
 
 
 @method("conversations.archive", scope="channels:manage")
@@ -167,6 +172,40 @@ def set_topic(ctx: Context) -> dict[str, Any]:
         raise SlackError("too_long")
     ch.topic = topic
     return _info(ctx, ch)
+
+
+@method("conversations.setPurpose", scope="channels:manage")
+def set_purpose(ctx: Context) -> dict[str, Any]:
+    ch = _writable(ctx)
+    purpose = str(ctx.params.get("purpose", ""))
+    if len(purpose) > MAX_TOPIC:
+        raise SlackError("too_long")
+    ch.purpose = purpose
+    return {"ok": True, "purpose": purpose}
+
+
+@method("conversations.history", scope="channels:history")
+def history(ctx: Context) -> dict[str, Any]:
+    """Newest first, top-level messages and broadcasts; metadata only when asked for."""
+    ch = ctx.channel()
+    if ch.is_private:
+        ctx.need_scope("groups:history")
+    if ctx.bot not in ch.members:
+        raise SlackError("not_in_channel")
+    try:
+        limit = int(ctx.arg("limit") or 100)
+    except ValueError:
+        raise SlackError("invalid_limit") from None
+    with_metadata = as_bool(ctx.params.get("include_all_metadata", False))
+    found = [m for m in reversed(ctx.state.messages.get(ch.id, [])) if not m.is_reply]
+    page = found[: max(1, min(limit, MAX_LIMIT))]
+    messages = []
+    for msg in page:
+        data = msg.to_api()
+        if with_metadata and msg.metadata is not None:
+            data["metadata"] = msg.metadata
+        messages.append(data)
+    return {"ok": True, "messages": messages, "has_more": len(found) > len(page)}
 
 
 @method("conversations.join", scope="channels:join")
