@@ -7,6 +7,8 @@ from watchkeep.api import (
     incidents,
     integrations,
     oncall,
+    runbook_runs,
+    runbooks,
     schedules,
     services,
     slack_connection,
@@ -25,5 +27,7 @@ for module in (
     oncall,
     escalation_policies,
     slack_connection,
+    runbooks,
+    runbook_runs,
 ):
     router.include_router(module.router)
