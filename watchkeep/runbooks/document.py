@@ -61,11 +61,11 @@ COMMON = {"action_type", "operation", "continue_on_error"}
 ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "create_channel": ({"name", "description", "topic", "is_private", "add_users"}, {"name"}),
     "invite_users": ({"channel", "add_users"}, {"add_users"}),
-    "send_message": ({"channel", "message", "blocks"}, {"channel"}),
-    "create_thread": ({"channel", "message", "thread_updates"}, {"channel", "message"}),
+    "send_message": ({"channel", "message", "blocks"}, set()),
+    "create_thread": ({"channel", "message", "thread_updates"}, {"message"}),
     "set_topic": ({"channel", "topic"}, {"topic"}),
     "archive_channel": ({"channel"}, set()),
-    "post_summary": ({"channel"}, {"channel"}),
+    "post_summary": ({"channel"}, set()),
     "wait": ({"minutes"}, {"minutes"}),
 }
 TEXT_KEYS = ("name", "description", "topic", "channel", "message")
