@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from runbook_story import WAR_ROOM, runs, save_yaml, trigger
 
 from watchkeep.fakeslack import SlackState, Workspace
 from watchkeep.runtime import Runtime
 
-from runbook_story import WAR_ROOM, runs, save_yaml, trigger
 from support import Api, Delivery, FrozenClock
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from runbook_story import EXAMPLES, WAR_ROOM, runs, save_yaml, trigger
+
 from watchkeep.fakeslack import SlackState, Workspace
 from watchkeep.outbox import store
 from watchkeep.runtime import Runtime
 
-from runbook_story import EXAMPLES, WAR_ROOM, runs, save_yaml, trigger
 from support import Api, FrozenClock
 
 

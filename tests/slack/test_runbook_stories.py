@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from runbook_story import WAR_ROOM, runs, save, save_yaml, steps, trigger
+
 from watchkeep.fakeslack import SlackState, Workspace
 
-from runbook_story import WAR_ROOM, runs, save, save_yaml, steps, trigger
 from slack_story import texts
 from support import Api, Delivery, FrozenClock
 
@@ -38,7 +39,8 @@ def test_a_high_incident_opens_its_war_room(
     assert thread.text == "Updates for incident 1"
 
     [run] = runs(admin_api, incident["id"])
-    assert run["runbook_id"] == runbook["id"] and run["version"] == 1
+    assert run["runbook_id"] == runbook["id"]
+    assert run["version"] == 1
     assert run["status"] == "SUCCEEDED"
     assert [step["status"] for step in run["steps"]] == ["SUCCEEDED"] * 3
     assert run["steps"][0]["result"]["channel_id"] == room.id
@@ -46,7 +48,8 @@ def test_a_high_incident_opens_its_war_room(
     assert run["steps"][0]["result"]["unmapped"] == ["@oncall: nobody is on call for this service"]
 
     shown = admin_api.get(f"/api/v1/incidents/{incident['id']}").json()
-    assert shown["channel"]["id"] == room.id and shown["channel"]["name"] == "incident-1"
+    assert shown["channel"]["id"] == room.id
+    assert shown["channel"]["name"] == "incident-1"
     [announced] = slack.messages_in("#ops")
     assert f"Response in <#{room.id}>" in texts(announced)
 
@@ -147,7 +150,9 @@ def test_already_in_channel_is_not_a_failure(
 ) -> None:
     carol = slack.add_user(connected, "carol")
     slack.add_members("#ops", carol)
-    save(admin_api, steps({"operation": "invite_users", "channel": "#ops", "add_users": [carol.id]}))
+    save(
+        admin_api, steps({"operation": "invite_users", "channel": "#ops", "add_users": [carol.id]})
+    )
     incident = trigger(admin_api, service_id)
     deliver()
     [run] = runs(admin_api, incident["id"])
@@ -163,7 +168,9 @@ def test_users_not_found_is_listed_in_the_run_log(
 ) -> None:
     save(
         admin_api,
-        steps({"operation": "invite_users", "channel": "#ops", "add_users": ["nobody@example.com"]}),
+        steps(
+            {"operation": "invite_users", "channel": "#ops", "add_users": ["nobody@example.com"]}
+        ),
     )
     incident = trigger(admin_api, service_id)
     deliver()
@@ -216,8 +223,12 @@ def test_is_archived_is_skipped_with_continue_on_error(
     save(
         admin_api,
         steps(
-            {"operation": "send_message", "channel": "#old-room", "message": "x",
-             "continue_on_error": True},
+            {
+                "operation": "send_message",
+                "channel": "#old-room",
+                "message": "x",
+                "continue_on_error": True,
+            },
             {"operation": "send_message", "channel": "#ops", "message": "still here"},
         ),
     )

@@ -4,17 +4,18 @@ refusals that name the step and key, the preview, and the shipped examples."""
 from __future__ import annotations
 
 import pytest
+from runbook_story import EXAMPLES, WAR_ROOM, example, runs, save, save_yaml, trigger
 
 from watchkeep.core.models import Role
 from watchkeep.fakeslack import SlackState, Workspace
 
-from runbook_story import EXAMPLES, WAR_ROOM, example, runs, save, save_yaml, trigger
 from support import Api, Delivery
 
 
 def test_the_docs_form_is_answered_in_the_normalised_form(admin_api: Api) -> None:
     saved = save_yaml(admin_api, WAR_ROOM)
-    assert saved["version"] == 1 and saved["connection"] == "org"
+    assert saved["version"] == 1
+    assert saved["connection"] == "org"
     assert saved["trigger"] == {
         "events": ["incident.triggered"],
         "conditions": {"urgency": ["HIGH"]},
@@ -29,12 +30,15 @@ def test_the_docs_form_is_answered_in_the_normalised_form(admin_api: Api) -> Non
         "add_users": ["@oncall", "@sre-team"],
         "continue_on_error": False,
     }
-    assert saved["steps"][1]["blocks"] == [{"type": "section", "text": "*Impact*: [incident.description]"}]
+    assert saved["steps"][1]["blocks"] == [
+        {"type": "section", "text": "*Impact*: [incident.description]"}
+    ]
     assert saved["steps"][2]["thread_updates"] is True
     # The normalised form is accepted back as it is.
     again = admin_api.put(f"/api/v1/runbooks/{saved['id']}", {**saved_document(saved)})
     assert again.status_code == 200, again.text
-    assert again.json()["steps"] == saved["steps"] and again.json()["version"] == 2
+    assert again.json()["steps"] == saved["steps"]
+    assert again.json()["version"] == 2
 
 
 def saved_document(saved: dict) -> dict:
@@ -103,7 +107,8 @@ def test_admins_write_and_others_read(admin_api: Api, make_token) -> None:
         assert api.patch(f"/api/v1/runbooks/{saved['id']}", {"enabled": False}).status_code == 403
         assert api.delete(f"/api/v1/runbooks/{saved['id']}").status_code == 403
     patched = admin_api.patch(f"/api/v1/runbooks/{saved['id']}", {"enabled": False}).json()
-    assert patched["enabled"] is False and patched["version"] == 2
+    assert patched["enabled"] is False
+    assert patched["version"] == 2
     assert admin_api.delete(f"/api/v1/runbooks/{saved['id']}").status_code == 204
     assert admin_api.get(f"/api/v1/runbooks/{saved['id']}").status_code == 404
 
@@ -137,7 +142,9 @@ def test_preview_renders_every_step_without_calling_slack(
     saved = save_yaml(admin_api, WAR_ROOM)
     incident = trigger(admin_api, service_id, urgency="LOW", title="A <b>&")
     slack.clear_calls()
-    answer = admin_api.post(f"/api/v1/runbooks/{saved['id']}/preview", {"incident_id": incident["id"]})
+    answer = admin_api.post(
+        f"/api/v1/runbooks/{saved['id']}/preview", {"incident_id": incident["id"]}
+    )
     assert answer.status_code == 200, answer.text
     steps = answer.json()["steps"]
     assert steps[0]["name"] == "incident-1"
