@@ -159,7 +159,8 @@ def main() -> None:
         throttled = Counter(c.method for c in state.calls() if c.status == 429)
         print(f"incidents: {args.incidents}, runs succeeded: {done}")
         print(
-            f"virtual time to finish all runs: {actual:.1f} s (ideal by Slack's limits: {ideal:.1f} s)"
+            f"virtual time to finish all runs: {actual:.1f} s "
+            f"(ideal by Slack's limits: {ideal:.1f} s)"
         )
         print(f"ratio ideal/actual: {ideal / actual:.3f}")
         print(f"429s from the fake: {dict(throttled) or 0}")
