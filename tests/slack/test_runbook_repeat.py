@@ -1,11 +1,12 @@
 """Status reminders: a runbook with `repeat_every_minutes` runs again while the incident
-is open, and stops when it is resolved; `once_per_incident` keeps one war room."""
+is open, and stops when it is resolved. With no runbook channel, `[incident.channel]`
+is where the incident was announced (#ops)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from runbook_story import EXAMPLES, WAR_ROOM, runs, save_yaml, trigger
+from runbook_story import EXAMPLES, runs, save_yaml, trigger
 
 from watchkeep.fakeslack import SlackState, Workspace
 from watchkeep.outbox import store
@@ -37,29 +38,21 @@ def test_a_reminder_every_30_minutes_while_open(
     service_id: int,
     clock: FrozenClock,
 ) -> None:
-    save_yaml(admin_api, WAR_ROOM)
     save_yaml(admin_api, (EXAMPLES / "status-reminder.yaml").read_text())
     start = clock.now()
     incident = trigger(admin_api, service_id)
     reminder = "⏰ Incident #1 is still TRIGGERED: please post an update."
     run_until(runtime, clock, start.replace(minute=59))
 
-    room = [m.text for m in slack.messages_in("#incident-1")]
+    room = [m.text for m in slack.messages_in("#ops")]
     assert room.count(reminder) == 2  # at 9:00 and 9:30
     admin_api.post(f"/api/v1/incidents/{incident['id']}/acknowledge")
     run_until(runtime, clock, start.replace(hour=10, minute=31))
     acknowledged = "⏰ Incident #1 is still ACKNOWLEDGED: please post an update."
-    assert [m.text for m in slack.messages_in("#incident-1")].count(acknowledged) == 2
+    assert [m.text for m in slack.messages_in("#ops")].count(acknowledged) == 2
 
     admin_api.post(f"/api/v1/incidents/{incident['id']}/resolve")
     run_until(runtime, clock, start.replace(hour=12))
-    assert len([m for m in slack.messages_in("#incident-1") if m.text.startswith("⏰")]) == 4
+    assert len([m for m in slack.messages_in("#ops") if m.text.startswith("⏰")]) == 4
     by_trigger = sorted(run["trigger"] for run in runs(admin_api, incident["id"]))
-    assert by_trigger == ["incident.triggered", "incident.triggered", "repeat", "repeat", "repeat"]
-
-    # Reopened: the war room runs once per incident, so no second channel.
-    admin_api.post(f"/api/v1/incidents/{incident['id']}/reopen")
-    run_until(runtime, clock, start.replace(hour=12, minute=5))
-    assert [c.name for c in slack.channels.values() if c.name.startswith("incident-")] == [
-        "incident-1"
-    ]
+    assert by_trigger == ["incident.triggered", "repeat", "repeat", "repeat"]

@@ -28,6 +28,9 @@ from watchkeep.slack.users import slack_ids_for_emails
 from watchkeep.worker.handlers import JobContext, RetryLater
 
 METADATA_TYPE = "watchkeep_runbook_step"
+# How long a step waits for `[incident.channel]` to exist (the incident's announcement,
+# or another runbook's channel, may still be on its way): attempts of 5 seconds.
+CHANNEL_WAIT_ATTEMPTS = 12
 MAX_TOPIC = 250
 # Refusals of single people: the step goes on without them.
 PERSONAL_ERRORS = {"already_in_channel", "cant_invite_self", "user_not_found", "user_disabled"}
@@ -189,8 +192,9 @@ class SlackRunbookSteps:
         result = work.result
         if "ts" in result:
             return result
-        channel = work.params["channel"].strip()
-        target = channel.removeprefix("#")
+        target = work.params["channel"].strip().removeprefix("#")
+        if not target:
+            _no_channel_yet(context)
         incident_channel = self._incident_channel_id(context, work.incident_id, target)
         target = incident_channel or (target if is_channel_id(target) else f"#{target}")
         if result.get("posting"):
@@ -255,7 +259,7 @@ class SlackRunbookSteps:
             return work.result["channel_id"]
         ref = work.params["channel"].strip().removeprefix("#")
         if not ref:
-            raise StepFailed("channel_not_found", "the incident has no channel yet")
+            _no_channel_yet(context)
         channel = self._incident_channel_id(context, work.incident_id, ref)
         channel = channel or (
             ref if is_channel_id(ref) else self._lookup_id(context, workspace, ref)
@@ -277,3 +281,10 @@ class SlackRunbookSteps:
             if channel is not None and ref in (channel.name, channel.channel_id):
                 return channel.channel_id
         return None
+
+
+def _no_channel_yet(context: JobContext) -> None:
+    """`[incident.channel]` is still empty: wait a little for it, then give up."""
+    if context.job.attempts < CHANNEL_WAIT_ATTEMPTS:
+        raise RetryLater("the incident has no channel yet", after_seconds=5)
+    raise StepFailed("channel_not_found", "the incident has no channel")
