@@ -20,6 +20,7 @@ from watchkeep.ingest.models import IntegrationType
 from watchkeep.ingest.webhook import WebhookConfig
 from watchkeep.oncall import policies, schedules
 from watchkeep.oncall.policies import StepSpec, TargetSpec
+from watchkeep.runbooks import catalog, engine
 from watchkeep.runtime import Runtime
 from watchkeep.schema import Base
 from watchkeep.slack import workspaces
@@ -103,8 +104,21 @@ def open_world(runtime: Runtime) -> Iterator[World]:
         workspace = workspaces.store_token(
             db, runtime.secrets, workspaces.CheckedToken("xoxb-1-fuzz"), now=now
         )
+        runbook = catalog.create_runbook(
+            db,
+            {
+                "name": "room",
+                "trigger": {"events": ["incident.triggered"]},
+                "steps": [{"Action Type": "Slack", "Operation": "Wait", "Minutes": 1}],
+            },
+            user_id=admin.id,
+            now=now,
+        )
+        run = engine.start_run(db, runbook, incident, "manual", now)
         ids = {
             "incident_id": incident.id,
+            "runbook_id": runbook.id,
+            "run_id": run.id,
             "service_id": incident.service_id,
             "user_id": user.id,
             "team_id": team.id,

@@ -12,6 +12,7 @@ from watchkeep.db.engine import Database
 from watchkeep.oncall.wiring import register_oncall
 from watchkeep.outbox import JobKind
 from watchkeep.outbox.bus import EventBus
+from watchkeep.runbooks.wiring import register_runbooks
 from watchkeep.slack.adapter import SlackAdapter
 from watchkeep.worker.handlers import Handlers
 from watchkeep.worker.loop import Worker, WorkerOptions
@@ -55,4 +56,5 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     register_core_jobs(runtime.handlers)
     runtime.slack.register(runtime.handlers, runtime.bus)
     register_oncall(runtime)
+    register_runbooks(runtime, runtime.slack.runbook_steps)
     return runtime

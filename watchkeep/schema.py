@@ -5,6 +5,7 @@ from watchkeep.db.base import Base
 from watchkeep.ingest import models as ingest_models
 from watchkeep.oncall import models as oncall_models
 from watchkeep.outbox import models as outbox_models
+from watchkeep.runbooks import models as runbook_models
 from watchkeep.slack import models as slack_models
 from watchkeep.slack import oauth_states
 
@@ -15,5 +16,6 @@ __all__ = [
     "oauth_states",
     "oncall_models",
     "outbox_models",
+    "runbook_models",
     "slack_models",
 ]

@@ -18,6 +18,7 @@ from watchkeep.core.ids import Id
 from watchkeep.core.models import Incident, IncidentStatus, Source, Urgency
 from watchkeep.oncall import sla
 from watchkeep.runtime import Runtime
+from watchkeep.slack.incident_channel import incident_channel
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 
@@ -59,6 +60,16 @@ class ServiceRef(OutModel):
     name: str
 
 
+class IncidentChannelOut(OutModel):
+    """The channel a runbook opened for the incident: where the response happens."""
+
+    id: str
+    name: str
+    workspace_id: int
+    url: str | None
+    archived: bool
+
+
 class IncidentOut(OutModel):
     id: int
     number: int
@@ -85,6 +96,7 @@ class IncidentOut(OutModel):
     alert_count: int = Field(description="Alerts received: the first and every repeat")
     last_alert_at: datetime | None
     details: dict[str, Any] = Field(description="The first alert's details (labels, payload)")
+    channel: IncidentChannelOut | None = Field(description="The incident's own Slack channel")
 
 
 class TimelineEventOut(OutModel):
@@ -127,7 +139,14 @@ def render(incident: Incident, runtime: Runtime) -> dict[str, Any]:
         "resolved_by": _actor(incident.resolved_by_user_id, incident.resolved_by_name),
         "sla": sla.view(object_session(incident), incident),
         "details": incident.details or {},
+        "channel": _channel(incident),
     }
+
+
+def _channel(incident: Incident) -> IncidentChannelOut | None:
+    session = object_session(incident)
+    view = incident_channel(session, incident.id) if session is not None else None
+    return IncidentChannelOut.model_validate(view) if view is not None else None
 
 
 _PLAIN_FIELDS = (

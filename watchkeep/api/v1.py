@@ -7,6 +7,8 @@ from watchkeep.api import (
     incidents,
     integrations,
     oncall,
+    runbook_runs,
+    runbooks,
     schedules,
     services,
     slack_connection,
@@ -29,5 +31,7 @@ for module in (
     escalation_policies,
     slack_connection,
     tokens,
+    runbooks,
+    runbook_runs,
 ):
     router.include_router(module.router)

@@ -137,7 +137,8 @@ class Message:
     # Earlier versions, oldest first, so tests can assert on how a message evolved.
     history: list[dict[str, Any]] = field(default_factory=list)
     reply_count: int = 0
-    # Message metadata ({event_type, event_payload}): returned only when asked for.
+    # chat.postMessage's `metadata` ({event_type, event_payload}), returned by
+    # conversations.history only with include_all_metadata.
     metadata: dict[str, Any] | None = None
 
     @property

@@ -20,3 +20,13 @@ def slack_incident(workspace_id: int, incident_id: int) -> str:
 def slack_workspace(workspace_id: int) -> str:
     """The prefix shared by every ordering key of one workspace's messages."""
     return f"slack:{workspace_id}:"
+
+
+def runbook_run(run_id: int) -> str:
+    """One runbook run's steps: one at a time, in order."""
+    return f"runbook-run:{run_id}"
+
+
+def runbook_repeat(runbook_id: int, incident_id: int) -> str:
+    """The status-reminder timer of one runbook for one incident."""
+    return f"runbook-repeat:{runbook_id}:{incident_id}"

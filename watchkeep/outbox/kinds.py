@@ -17,6 +17,9 @@ class JobKind(enum.StrEnum):
     SNOOZE_EXPIRED = "timer.snooze_expired"
     ESCALATION_STEP = "timer.escalation_step"
     SLA_CHECK = "timer.sla_check"
+    # Runbooks: one step of a run (executed by the Slack adapter), and the repeat timer.
+    RUNBOOK_STEP = "runbook.step"
+    RUNBOOK_REPEAT = "runbook.repeat"
     # Slack delivery.
     SLACK_POST = "slack.post"
     SLACK_REPLY = "slack.reply"

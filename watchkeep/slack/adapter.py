@@ -17,6 +17,7 @@ from watchkeep.slack.delivery import SlackDelivery
 from watchkeep.slack.direct import DirectCalls
 from watchkeep.slack.interactive import respond
 from watchkeep.slack.models import SlackWorkspace
+from watchkeep.slack.runbook_steps import SlackRunbookSteps
 from watchkeep.slack.workspaces import CheckedToken, WorkspaceAdmin
 from watchkeep.worker.handlers import Handlers
 
@@ -28,6 +29,8 @@ class SlackAdapter:
         self.delivery = SlackDelivery(self.gateway, box, config.base_url)
         self.direct = DirectCalls(db, self.gateway, box, clock)
         self.admin = WorkspaceAdmin(self.direct)
+        # The executor of runbook steps, handed to the runbook engine at start-up.
+        self.runbook_steps = SlackRunbookSteps(self.delivery)
         # Bumped when settings change in this process, so caches of them refresh at once.
         self.generation = 0
 

@@ -22,6 +22,7 @@ from watchkeep.core.actors import Actor
 from watchkeep.core.models import Incident, TimelineEvent
 from watchkeep.crypto import SecretBox
 from watchkeep.outbox import JobKind, keys, queries
+from watchkeep.runbooks.models import IncidentChannel, RunbookThread
 from watchkeep.slack import recovery, render, throttle, workspaces
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
@@ -46,7 +47,9 @@ class SlackDelivery:
             incident = session.get(Incident, payload["incident_id"])
             if workspace is None or incident is None or _ref(session, incident.id, workspace.id):
                 return
-            message = render.incident_message(incident, self.incident_url(incident.id))
+            message = render.incident_message(
+                incident, self.incident_url(incident.id), _response_channel(session, incident.id)
+            )
         answer = None
         if recovery.in_doubt(context):
             answer = recovery.find_sent(self, context, workspace, payload["channel"])
@@ -76,7 +79,7 @@ class SlackDelivery:
         payload = context.job.payload
         with context.db.read() as session:
             workspace = session.get(SlackWorkspace, payload["workspace_id"])
-            ref = _ref(session, payload["incident_id"], payload["workspace_id"])
+            ref = _thread(session, payload)
             entry = session.get(TimelineEvent, payload["timeline_event_id"])
             if workspace is None or ref is None or entry is None:
                 return
@@ -93,7 +96,7 @@ class SlackDelivery:
             workspace,
             "chat.postMessage",
             ref.channel_id,
-            incident_id=ref.incident_id,
+            incident_id=payload["incident_id"],
             thread_ts=ref.ts,
             text=render.thread_reply(entry, mentions),
             metadata=recovery.marker(context),
@@ -116,7 +119,9 @@ class SlackDelivery:
                 return
             if queries.has_pending(session, JobKind.EVENT, keys.incident(incident.id)):
                 return
-            message = render.incident_message(incident, self.incident_url(incident.id))
+            message = render.incident_message(
+                incident, self.incident_url(incident.id), _response_channel(session, incident.id)
+            )
         self.send(
             context,
             workspace,
@@ -225,6 +230,18 @@ def _forget_slot(payload: dict[str, Any], method: str, channel: str | None) -> d
     slots = dict(payload.get("slots", {}))
     slots.pop(_slot_name(method, channel), None)
     return {**payload, "slots": slots}
+
+
+def _thread(session: Session, payload: dict[str, Any]) -> SlackMessageRef | RunbookThread | None:
+    """Where a reply goes: a runbook's update thread, or the incident message's own."""
+    if payload.get("thread_id"):
+        return session.get(RunbookThread, payload["thread_id"])
+    return _ref(session, payload["incident_id"], payload["workspace_id"])
+
+
+def _response_channel(session: Session, incident_id: int) -> str | None:
+    channel = session.get(IncidentChannel, incident_id)
+    return channel.channel_id if channel is not None and channel.archived_at is None else None
 
 
 def _ref(session: Session, incident_id: int, workspace_id: int) -> SlackMessageRef | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchkeep import outbox
@@ -20,6 +21,7 @@ from watchkeep.core.events import EventType
 from watchkeep.core.models import Incident
 from watchkeep.outbox import JobKind, keys, queries
 from watchkeep.outbox.bus import DomainEvent
+from watchkeep.runbooks.models import RunbookThread
 from watchkeep.slack import routing, workspaces
 from watchkeep.slack.models import SlackWorkspace
 
@@ -35,6 +37,30 @@ def fan_out(session: Session, event: DomainEvent, now: datetime) -> None:
             _announce(session, workspace, incident, now, primary=position == 0)
         else:
             _follow_up(session, workspace, incident, event, now)
+    if event.type != EventType.TRIGGERED:
+        _reply_in_runbook_threads(session, incident, event, now)
+
+
+def _reply_in_runbook_threads(
+    session: Session, incident: Incident, event: DomainEvent, now: datetime
+) -> None:
+    """Threads a runbook started with `ThreadUpdates: true` hear every change, like the
+    incident message's own thread (and by the same toggles)."""
+    threads = session.scalars(
+        select(RunbookThread).where(RunbookThread.incident_id == incident.id)
+    ).all()
+    for thread in threads:
+        workspace = session.get(SlackWorkspace, thread.workspace_id)
+        if workspace is None or not routing.replies_to(workspace, event.type):
+            continue
+        payload = {
+            "workspace_id": workspace.id,
+            "incident_id": incident.id,
+            "timeline_event_id": event.timeline_event_id,
+            "thread_id": thread.id,
+        }
+        key = keys.slack_incident(workspace.id, incident.id)
+        outbox.enqueue(session, JobKind.SLACK_REPLY, payload, now=now, ordering_key=key)
 
 
 def _announce(

@@ -65,8 +65,11 @@ def slack_date(when: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
     return f"<!date^{int(when.timestamp())}^{fmt}|{when:%Y-%m-%d %H:%M} UTC>"
 
 
-def incident_message(incident: Incident, incident_url: str) -> dict[str, Any]:
-    """`text` and `attachments` for chat.postMessage and chat.update."""
+def incident_message(
+    incident: Incident, incident_url: str, response_channel: str | None = None
+) -> dict[str, Any]:
+    """`text` and `attachments` for chat.postMessage and chat.update; `response_channel`
+    is the id of the channel a runbook opened for the incident."""
     blocks: list[Block] = [
         HeaderBlock(
             text=truncate(
@@ -80,6 +83,8 @@ def incident_message(incident: Incident, incident_url: str) -> dict[str, Any]:
     state = _state_line(incident)
     if state:
         blocks.append(SectionBlock(text=_mrkdwn(state, SECTION_MAX)))
+    if response_channel:
+        blocks.append(SectionBlock(text=_mrkdwn(f"Response in <#{response_channel}>", 200)))
     if incident.status is not IncidentStatus.RESOLVED:
         blocks.append(_controls(incident, incident_url))
     else:

@@ -19,6 +19,7 @@ from watchkeep.core import incidents, services, transitions
 from watchkeep.core.errors import InvalidInputError, InvalidTransitionError
 from watchkeep.core.ids import Id, parse_id
 from watchkeep.core.models import IncidentStatus, Urgency
+from watchkeep.slack.incident_channel import incident_channel
 from watchkeep.web import incident_view
 from watchkeep.web.auth import Responder, Viewer, runtime_of, verify_csrf
 from watchkeep.web.rendering import fields, is_htmx, redirect, render
@@ -101,6 +102,7 @@ def _detail(
             "timeline": incidents.timeline(db, incident_id),
             "notes": incidents.notes(db, incident_id),
             "slack_links": incident_view.slack_links(db, incident_id),
+            "incident_channel": incident_channel(db, incident_id),
             "clocks": incident_view.sla_clocks(incident, runtime.clock.now()),
             "allowed": incident_view.allowed_actions(incident),
             "snooze_choices": incident_view.SNOOZE_CHOICES,

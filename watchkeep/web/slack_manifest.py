@@ -10,18 +10,16 @@ from watchkeep.config import Settings
 
 OAUTH_CALLBACK_PATH = "/api/settings/slack-oauth/callback"
 
-# What Watchkeep does in Slack, and the scope each needs.
+# What Watchkeep does in Slack, and the scope each needs: exactly the methods it calls.
 BOT_SCOPES = (
-    "chat:write",  # incident messages, thread replies, updates
+    "chat:write",  # incident messages, thread replies, updates, runbook messages
     "chat:write.public",  # post to public channels without being invited first
-    "channels:read",  # the channel dropdowns (public channels)
+    "channels:read",  # the channel dropdowns, and runbooks finding a channel by name
     "groups:read",  # ... and the private channels the bot was invited to
-    "channels:manage",  # runbooks: create and archive incident channels
+    "channels:manage",  # runbooks: create, invite to, set topic/purpose of, archive channels
     "groups:write",  # ... private ones too
-    "channels:join",  # join a public channel before posting into it
-    "channels:history",  # after a crash, find the message an unfinished job already sent
+    "channels:history",  # after a crash or an unknown outcome, find a message already sent
     "groups:history",  # ... in private channels too
-    "im:write",  # direct messages to the person paged
     "users:read",  # who clicked: names for the timeline
     "users:read.email",  # map Slack users to Watchkeep users by email
     "commands",  # slash commands and the create-incident shortcut

@@ -57,10 +57,10 @@ def _metadata(ctx: Context) -> dict[str, Any] | None:
     if (
         not isinstance(raw, dict)
         or not isinstance(raw.get("event_type"), str)
-        or not isinstance(raw.get("event_payload", {}), dict)
+        or not isinstance(raw.get("event_payload"), dict)
     ):
         raise SlackError("invalid_metadata_schema")
-    return {"event_type": raw["event_type"], "event_payload": raw.get("event_payload", {})}
+    return {"event_type": raw["event_type"], "event_payload": raw["event_payload"]}
 
 
 def _has_content(text: str | None, blocks: list[Any] | None, attachments: list[Any] | None) -> bool:

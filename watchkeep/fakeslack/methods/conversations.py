@@ -1,4 +1,5 @@
-"""conversations.* methods: list, info, create, invite, archive, setTopic, join."""
+"""conversations.* methods: list, info, create, invite, archive, setTopic,
+setPurpose, join, with the errors Slack documents for each."""
 
 from __future__ import annotations
 
@@ -145,7 +146,11 @@ def invite(ctx: Context) -> dict[str, Any]:
         )
     bad = {uid for uid, _ in failures}
     ch.members.extend(uid for uid in dict.fromkeys(users) if uid not in bad)
-    return _info(ctx, ch)
+    answer = _info(ctx, ch)
+    if failures:
+        # With force=true Slack invites the valid ones and lists the rest.
+        answer["errors"] = [{"user": uid, "ok": False, "error": err} for uid, err in failures]
+    return answer
 
 
 @method("conversations.archive", scope="channels:manage")
@@ -167,6 +172,16 @@ def set_topic(ctx: Context) -> dict[str, Any]:
         raise SlackError("too_long")
     ch.topic = topic
     return _info(ctx, ch)
+
+
+@method("conversations.setPurpose", scope="channels:manage")
+def set_purpose(ctx: Context) -> dict[str, Any]:
+    ch = _writable(ctx)
+    purpose = str(ctx.params.get("purpose", ""))
+    if len(purpose) > MAX_TOPIC:
+        raise SlackError("too_long")
+    ch.purpose = purpose
+    return {"ok": True, "purpose": purpose}
 
 
 @method("conversations.join", scope="channels:join")

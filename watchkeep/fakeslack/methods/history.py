@@ -26,8 +26,9 @@ def _readable(ctx: Context) -> Channel:
     ch = ctx.channel()
     scope = "im:history" if ch.is_im else "groups:history" if ch.is_private else "channels:history"
     ctx.need_scope(scope)
-    if ch.is_private and ctx.bot not in ch.members:
-        raise SlackError("channel_not_found")
+    if ctx.bot not in ch.members:
+        # A bot reads only the channels it is in, public ones included.
+        raise SlackError("not_in_channel")
     return ch
 
 
