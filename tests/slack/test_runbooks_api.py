@@ -97,6 +97,29 @@ def test_bad_yaml_is_a_422(admin_api: Api) -> None:
     assert answer.json()["detail"][0]["loc"] == ["body", "document"]
 
 
+def test_yaml_that_json_could_not_say_is_refused_and_dates_stay_text(admin_api: Api) -> None:
+    def post(yaml_text: str) -> dict:
+        headers = {**admin_api.headers, "Content-Type": "application/yaml"}
+        return admin_api.client.post("/api/v1/runbooks", content=yaml_text, headers=headers)
+
+    head = "trigger: {events: [incident.triggered]}\nsteps: [{Action Type: Slack, Operation: Wait"
+    bomb = post(f"name: &a room\ndescription: *a\n{head}, Minutes: 1}}]\n")
+    assert bomb.status_code == 422
+    assert "aliases" in bomb.json()["detail"][0]["msg"]
+    nul = post(f'name: "war\\0room"\n{head}, Minutes: 1}}]\n')
+    assert nul.json()["detail"] == [
+        {
+            "loc": ["body", "name"],
+            "msg": "must not contain NUL characters or unpaired surrogates",
+            "type": "value_error",
+        }
+    ]
+    dated = post(f"name: 2026-12-01\n{head}, Minutes: 1}}]\n")
+    assert dated.status_code == 201, dated.text
+    assert dated.json()["name"] == "2026-12-01"
+    assert admin_api.get("/api/v1/runbooks").json()["total"] == 1
+
+
 def test_admins_write_and_others_read(admin_api: Api, make_token) -> None:
     saved = save_yaml(admin_api, WAR_ROOM)
     for role in (Role.VIEWER, Role.RESPONDER):
