@@ -63,7 +63,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_slack_user_groups")),
         sa.UniqueConstraint(
-            "schedule_id", "workspace_id", name=op.f("uq_slack_user_groups_schedule_id_workspace_id")
+            "schedule_id",
+            "workspace_id",
+            name=op.f("uq_slack_user_groups_schedule_id_workspace_id"),
         ),
     )
     op.create_index(
