@@ -56,11 +56,14 @@ def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
             user = session.get(User, person["user_id"])
             if user is not None and rules_of(user).slack_dm:
                 _enqueue_dm(session, event.incident_id, user.id, now, repeat=False)
-    elif event.type != EventType.TRIGGERED and _has_dms(session, event.incident_id):
+    elif (
+        event.type != EventType.TRIGGERED
+        and _has_dms(session, event.incident_id)
         # A refresh not yet started will show this change too.
-        if not queries.has_unstarted(session, JobKind.SLACK_DM_REFRESH, key):
-            payload = {"incident_id": event.incident_id}
-            outbox.enqueue(session, JobKind.SLACK_DM_REFRESH, payload, now=now, ordering_key=key)
+        and not queries.has_unstarted(session, JobKind.SLACK_DM_REFRESH, key)
+    ):
+        payload = {"incident_id": event.incident_id}
+        outbox.enqueue(session, JobKind.SLACK_DM_REFRESH, payload, now=now, ordering_key=key)
 
 
 def fire_repeats(session: Session, jobs: list[Job], now: datetime) -> None:
