@@ -11,7 +11,7 @@ from watchkeep.crypto import SecretBox
 from watchkeep.db.engine import Database
 from watchkeep.outbox import JobKind
 from watchkeep.outbox.bus import EventBus
-from watchkeep.slack import credentials, dm, notifier, workspaces
+from watchkeep.slack import credentials, dm, notifier, usergroups, workspaces
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.delivery import SlackDelivery
 from watchkeep.slack.direct import DirectCalls
@@ -32,6 +32,7 @@ class SlackAdapter:
         # The executor of runbook steps, handed to the runbook engine at start-up.
         self.runbook_steps = SlackRunbookSteps(self.delivery)
         self.direct_messages = dm.DirectMessages(self.delivery)
+        self.usergroups = usergroups.UserGroups(self.delivery)
         # Bumped when settings change in this process, so caches of them refresh at once.
         self.generation = 0
 
@@ -51,6 +52,7 @@ class SlackAdapter:
         handlers.register(JobKind.SLACK_DM_REFRESH, self.direct_messages.refresh)
         handlers.register_batch(JobKind.SLACK_DM_REPEAT, dm.fire_repeats)
         bus.subscribe(dm.on_event)
+        handlers.register(JobKind.SLACK_USERGROUP_SYNC, self.usergroups.sync)
 
     def apply_environment(self, db: Database, now: datetime) -> None:
         """WATCHKEEP_SLACK_* settings, applied at every start (they win over the UI)."""

@@ -134,7 +134,8 @@ def delete_override(
     request: Request, schedule_id: Id, override_id: Id, user: Responder
 ) -> Response:
     with runtime_of(request).db.write() as db:
-        schedules.delete_override(db, schedules.get_schedule(db, schedule_id), override_id)
+        schedule = schedules.get_schedule(db, schedule_id)
+        schedules.delete_override(db, schedule, override_id, now=runtime_of(request).clock.now())
     return redirect(request, f"/schedules/{schedule_id}", notice="Override removed.")
 
 
