@@ -131,30 +131,47 @@ class SocketHub:
         self, kind: str, payload: dict[str, Any], *, accepts_response_payload: bool = True
     ) -> Envelope:
         """Send one envelope to the oldest open connection and wait for its ack."""
+        envelope_id = f"{next(self._ids)}-{secrets.token_hex(8)}"
+        return self._send(envelope_id, kind, payload, accepts_response_payload, retry_attempt=0)
+
+    def redeliver(self, envelope: Envelope) -> Envelope:
+        """Send an envelope again, as Slack does when it saw no ack (to the connection
+        open now): the same id and payload."""
+        return self._send(envelope.envelope_id, envelope.type, envelope.payload, True, 1)
+
+    def _send(
+        self,
+        envelope_id: str,
+        kind: str,
+        payload: dict[str, Any],
+        accepts_response_payload: bool,
+        retry_attempt: int,
+    ) -> Envelope:
         with self.lock:
             live = self.open_connections()
             if not live:
                 raise NotConnected("no app holds a Socket Mode connection")
             connection = live[0]
-            envelope = Envelope(
-                f"{next(self._ids)}-{secrets.token_hex(8)}", kind, payload, connection.id
-            )
+            envelope = Envelope(envelope_id, kind, payload, connection.id)
             self.envelopes.append(envelope)
             acked: Future[dict[str, Any]] = Future()
-            connection.waiting[envelope.envelope_id] = acked
-        connection.send(
-            {
-                "envelope_id": envelope.envelope_id,
-                "type": kind,
-                "payload": payload,
-                "accepts_response_payload": accepts_response_payload,
-                **({"retry_attempt": 0, "retry_reason": ""} if kind == "events_api" else {}),
+            connection.waiting[envelope_id] = acked
+        message: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        }
+        if kind == "events_api":
+            message |= {
+                "retry_attempt": retry_attempt,
+                "retry_reason": "timeout" * bool(retry_attempt),
             }
-        )
+        connection.send(message)
         try:
             envelope.ack = acked.result(timeout=ACK_SECONDS)
         except FutureTimeout:
-            connection.waiting.pop(envelope.envelope_id, None)
+            connection.waiting.pop(envelope_id, None)
         return envelope
 
     def disconnect(self, reason: str = "refresh_requested") -> None:

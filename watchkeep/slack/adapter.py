@@ -64,6 +64,7 @@ class SlackAdapter:
                     ("client_id", c.slack_client_id),
                     ("client_secret", c.slack_client_secret),
                     ("signing_secret", c.slack_signing_secret),
+                    ("app_token", c.slack_app_token),
                 )
                 if value
             }

@@ -35,6 +35,9 @@ class SlackApp(Base):
     signing_secret_rotated_at: Mapped[datetime | None]
     # An app-level token (xapp-…): when set, Slack's requests arrive over Socket Mode.
     app_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    # Written by whichever process holds the Socket Mode connection, for every page to show.
+    socket_mode_connected_at: Mapped[datetime | None]
+    socket_mode_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
 
 

@@ -24,6 +24,8 @@ def upgrade() -> None:
     op.add_column("users", sa.Column("notification_rules", sa.JSON(), nullable=True))
     op.add_column("schedules", sa.Column("slack_user_group", sa.String(length=80), nullable=True))
     op.add_column("slack_app", sa.Column("app_token_encrypted", sa.Text(), nullable=True))
+    op.add_column("slack_app", sa.Column("socket_mode_connected_at", UTC, nullable=True))
+    op.add_column("slack_app", sa.Column("socket_mode_error", sa.Text(), nullable=True))
     op.create_table(
         "schedule_handoffs",
         sa.Column("schedule_id", sa.Integer(), nullable=False),
@@ -112,6 +114,8 @@ def downgrade() -> None:
     op.drop_table("slack_user_groups")
     op.drop_table("schedule_handoffs")
     for table, column in (
+        ("slack_app", "socket_mode_error"),
+        ("slack_app", "socket_mode_connected_at"),
         ("slack_app", "app_token_encrypted"),
         ("schedules", "slack_user_group"),
         ("users", "notification_rules"),
