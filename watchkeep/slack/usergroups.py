@@ -28,7 +28,7 @@ from watchkeep.outbox import JobKind, keys, queries
 from watchkeep.slack import workspaces
 from watchkeep.slack.delivery import SlackDelivery
 from watchkeep.slack.errors import SlackPermanentError
-from watchkeep.slack.models import SlackUserGroup, SlackWorkspace
+from watchkeep.slack.models import SlackUserGroup, SlackUserLink, SlackWorkspace
 from watchkeep.slack.users import slack_ids_for_emails
 from watchkeep.worker.handlers import JobContext
 
@@ -53,6 +53,19 @@ def groups_of(session: Session, schedule_id: int) -> list[tuple[SlackWorkspace, 
         .order_by(SlackWorkspace.id)
     )
     return [(workspace, group) for workspace, group in rows]
+
+
+def member_names(session: Session, group: SlackUserGroup) -> list[str]:
+    """The group's members by their Slack names, as far as Watchkeep has met them."""
+    names = dict(
+        session.execute(
+            select(SlackUserLink.slack_user_id, SlackUserLink.slack_name).where(
+                SlackUserLink.workspace_id == group.workspace_id,
+                SlackUserLink.slack_user_id.in_(group.members),
+            )
+        ).all()
+    )
+    return [names.get(member) or member for member in group.members]
 
 
 @dataclass(frozen=True)
