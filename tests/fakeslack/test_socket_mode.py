@@ -74,18 +74,21 @@ def test_envelopes_reach_the_app_and_its_acks_come_back(
     loop.run(client.close())
 
 
-def test_the_app_reconnects_on_refresh_and_on_a_dropped_socket(
+def test_the_app_reconnects_on_warning_refresh_and_a_dropped_socket(
     slack: FakeSlackServer, state: SlackState, ws: Workspace, loop: LoopThread
 ) -> None:
     seen: list = []
     client = connect(slack, loop, state.issue_app_token(), seen)
     state.wait_for(lambda: len(state.sockets.open_connections()) == 1)
     first = state.sockets.open_connections()[0].id
-    state.sockets.disconnect("refresh_requested")
+    state.sockets.disconnect("warning")
     state.wait_for(lambda: [c.id for c in state.sockets.open_connections()] not in ([], [first]))
+    second = state.sockets.open_connections()[0].id
+    state.sockets.disconnect("refresh_requested")
+    state.wait_for(lambda: [c.id for c in state.sockets.open_connections()] not in ([], [second]))
     state.sockets.drop()
     state.wait_for(lambda: len(state.sockets.open_connections()) == 1, timeout=15)
-    assert len(state.calls("apps.connections.open")) == 3
+    assert len(state.calls("apps.connections.open")) == 4
     assert state.sockets.deliver("interactive", {"type": "shortcut"}).acked
     loop.run(client.close())
 

@@ -47,12 +47,13 @@ DONE = "dm_done"  # the DMs a refresh has updated already
 
 
 def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
-    if not workspaces.list_workspaces(session):
-        return
     key = keys.slack_dm(event.incident_id)
     if event.type == EventType.ESCALATED:
         entry = session.get(TimelineEvent, event.timeline_event_id)
-        for person in (entry.data or {}).get("paged", []) if entry is not None else []:
+        paged = (entry.data or {}).get("paged", []) if entry is not None else []
+        if not paged or not workspaces.list_workspaces(session):
+            return
+        for person in paged:
             user = session.get(User, person["user_id"])
             if user is not None and rules_of(user).slack_dm:
                 _enqueue_dm(session, event.incident_id, user.id, now, repeat=False)

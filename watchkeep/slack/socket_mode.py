@@ -81,7 +81,11 @@ class SocketModeHolder:
             self._stopping.set()
         if self._task is not None:
             await self._task
-        await self._disconnect()
+        if self.client is not None:
+            await self._disconnect()
+            # Until another process takes over, nobody holds the connection.
+            with contextlib.suppress(Exception):
+                await self._record(None, None)
         await run_in_threadpool(self.lock.release)
 
     async def _run(self) -> None:
@@ -100,7 +104,9 @@ class SocketModeHolder:
         token = await run_in_threadpool(self._stored_token)
         if token is None:
             if self.lock.held:
-                await self._disconnect()
+                if self.client is not None:
+                    await self._disconnect()
+                    await self._record(None, None)
                 await run_in_threadpool(self.lock.release)
             return
         if not self.lock.held:
