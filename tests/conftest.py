@@ -116,7 +116,8 @@ def _runtime(
         base_url="https://watchkeep.example.com",
         secret_key="test-secret-key",
         worker_threads=4,
-        **overrides,
+        # Only the Socket Mode tests hold a connection (they say so in their overrides).
+        **{"run_socket_mode": False, **overrides},
     )
     runtime = build_runtime(settings, clock=clock)
     yield runtime

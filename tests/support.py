@@ -109,14 +109,15 @@ class Delivery:
         self.clock = clock
         self.worker = runtime.worker()
 
-    def __call__(self, max_rounds: int = 2000) -> None:
+    def __call__(self, max_rounds: int = 2000, *, until: datetime | None = None) -> None:
+        """`until`: leave rows due after that time (a later escalation step) waiting."""
         for _ in range(max_rounds):
             self.worker.drain()
             with self.runtime.db.read() as session:
                 if queries.pending_count(session) == 0:
                     return
                 due = store.next_due_at(session)
-            if due is None:
+            if due is None or (until is not None and due > until):
                 return
             if due > self.clock.now():
                 self.clock.advance(seconds=(due - self.clock.now()).total_seconds())

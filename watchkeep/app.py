@@ -16,16 +16,21 @@ from watchkeep.api.v1 import router as api_v1
 from watchkeep.ingest import routes as ingest_routes
 from watchkeep.request_retry import RetryLostConnection
 from watchkeep.runtime import Runtime
-from watchkeep.slack.interactive.wiring import slack_routes
+from watchkeep.slack.interactive.wiring import slack_dispatch, slack_routes
+from watchkeep.slack.socket_mode import SocketModeHolder
 from watchkeep.web import install_web
 
 log = logging.getLogger(__name__)
 
 
 def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
-    """The app over `runtime`; `run_worker` defaults to the WATCHKEEP_RUN_WORKER setting."""
+    """The app over `runtime`; `run_worker` defaults to the WATCHKEEP_RUN_WORKER setting.
+    Slack's requests arrive over HTTP, and over Socket Mode once an app-level token is
+    set (unless WATCHKEEP_RUN_SOCKET_MODE is false); both reach one dispatch."""
     if run_worker is None:
         run_worker = runtime.settings.run_worker
+    dispatch = slack_dispatch(runtime)
+    holder = SocketModeHolder(runtime, dispatch) if runtime.settings.run_socket_mode else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -34,9 +39,13 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         if worker is not None:
             thread = threading.Thread(target=worker.run_forever, name="watchkeep-worker")
             thread.start()
+        if holder is not None:
+            holder.start()
         try:
             yield
         finally:
+            if holder is not None:
+                await holder.stop()
             if worker is not None and thread is not None:
                 worker.stop()
                 thread.join(timeout=30)
@@ -55,7 +64,8 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     # The receivers first: a storm's requests then match their route at once.
     ingest_routes.mount(app, runtime)
     app.include_router(api_v1)
-    app.include_router(slack_routes(runtime))
+    app.include_router(slack_routes(runtime, dispatch))
+    app.state.socket_mode = holder
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -52,7 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         runtime = _runtime(args, **overrides)
         settings = runtime.settings
         if fake_slack is not None:
-            print(demo.banner(demo.seed(runtime, fake_slack), runtime), flush=True)
+            seeded = demo.seed(runtime, fake_slack, socket_mode=args.socket_mode)
+            print(demo.banner(seeded, runtime), flush=True)
         with runtime.db.read() as session:
             _, users = accounts.list_users(session, limit=1, offset=0)
         if not users:
@@ -136,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="seed a demo organisation (in ./data-demo) and talk to a built-in fake Slack",
+    )
+    serve.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="with --demo: receive the fake Slack's requests over Socket Mode",
     )
     serve.set_defaults(handler=cmd_serve)
 

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     slack_timeout_seconds: float = 10.0
+    # An app-level token (xapp-…): Slack's requests then arrive over Socket Mode.
+    slack_app_token: str | None = None
+    # Whether `serve` may hold the Socket Mode connection, and how often it checks the
+    # token and its lock (another replica takes over within about this long).
+    run_socket_mode: bool = True
+    socket_mode_poll_seconds: float = Field(default=5.0, gt=0)
 
     # At least the web thread pool (40) plus the worker's threads, so connections are kept.
     db_pool_size: int = Field(default=50, ge=1)

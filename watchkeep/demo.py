@@ -8,7 +8,8 @@ incidents that the worker then posts into the fake Slack. Schedules and
 escalation policies are seeded only where this build has them (it does not
 yet). The demo keeps its own data folder (`./data-demo`) unless
 WATCHKEEP_DATA_DIR or WATCHKEEP_DATABASE_URL say otherwise, so it never mixes
-with a real instance's data.
+with a real instance's data. With `--socket-mode`, the fake Slack issues an
+app-level token and Slack's requests travel over its Socket Mode WebSocket.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Demo:
     slack: FakeSlackServer
     admin_password: str
     seeded: bool
+    socket_mode: bool = False
 
 
 def start_fake_slack(host: str = "127.0.0.1") -> FakeSlackServer:
@@ -65,7 +67,7 @@ def settings_overrides(slack: FakeSlackServer, port: int) -> dict[str, object]:
     return overrides
 
 
-def seed(runtime: Runtime, slack: FakeSlackServer) -> Demo:
+def seed(runtime: Runtime, slack: FakeSlackServer, *, socket_mode: bool = False) -> Demo:
     """Seed once (a second start keeps the data), and connect this run's fake Slack."""
     now = runtime.clock.now()
     password = secrets.token_urlsafe(12)
@@ -74,14 +76,16 @@ def seed(runtime: Runtime, slack: FakeSlackServer) -> Demo:
         admin, _ = accounts.ensure_admin(
             db, email=ADMIN_EMAIL, name="Ada Admin", password=password, now=now
         )
-        _connect_fake_slack(runtime, db, slack.state)
+        _connect_fake_slack(runtime, db, slack.state, socket_mode=socket_mode)
         if fresh:
             _seed_organisation(runtime, db, Actor.for_user(admin, Source.WEB))
     runtime.slack.settings_changed()
-    return Demo(slack, password, fresh)
+    return Demo(slack, password, fresh, socket_mode)
 
 
-def _connect_fake_slack(runtime: Runtime, db: Session, state: SlackState) -> None:
+def _connect_fake_slack(
+    runtime: Runtime, db: Session, state: SlackState, *, socket_mode: bool
+) -> None:
     # The fake Slack is new on every start: forget the last run's workspace.
     db.execute(delete(SlackWorkspace))
     [workspace] = list(state.workspaces.values())
@@ -93,6 +97,8 @@ def _connect_fake_slack(runtime: Runtime, db: Session, state: SlackState) -> Non
             "client_id": state.client_id,
             "client_secret": state.client_secret,
             "signing_secret": state.signing_secret,
+            # The last run's token belongs to the last run's fake: a new one, or none.
+            "app_token": state.issue_app_token() if socket_mode else None,
         },
         now=now,
     )
@@ -181,6 +187,11 @@ def banner(demo: Demo, runtime: Runtime) -> str:
         "Watchkeep demo",
         f"  Open {url} and sign in as {ADMIN_EMAIL} with password: {demo.admin_password}",
         f"  Fake Slack Web API: {demo.slack.url} (workspace 'Watchkeep Demo', #incidents)",
+        *(
+            ["  Socket Mode: Slack's requests arrive over the fake's WebSocket"]
+            if demo.socket_mode
+            else []
+        ),
         "  Schedules and escalation policies are not seeded: this build has none yet.",
         "  Data stays in "
         + (

@@ -9,10 +9,12 @@ from watchkeep.config import Settings
 from watchkeep.core.jobs import register_core_jobs
 from watchkeep.crypto import SecretBox
 from watchkeep.db.engine import Database
+from watchkeep.oncall.handoffs import Handoffs
 from watchkeep.oncall.wiring import register_oncall
 from watchkeep.outbox import JobKind
 from watchkeep.outbox.bus import EventBus
 from watchkeep.runbooks.wiring import register_runbooks
+from watchkeep.slack import usergroups
 from watchkeep.slack.adapter import SlackAdapter
 from watchkeep.worker.handlers import Handlers
 from watchkeep.worker.loop import Worker, WorkerOptions
@@ -27,6 +29,8 @@ class Runtime:
     slack: SlackAdapter
     handlers: Handlers = field(default_factory=Handlers)
     bus: EventBus = field(default_factory=EventBus)
+    # Followers of schedules' handoffs (on-call user groups).
+    handoffs: Handoffs = field(default_factory=Handoffs)
 
     def worker(self) -> Worker:
         s = self.settings
@@ -56,5 +60,6 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     register_core_jobs(runtime.handlers)
     runtime.slack.register(runtime.handlers, runtime.bus)
     register_oncall(runtime)
+    runtime.handoffs.subscribe(usergroups.on_handoff)
     register_runbooks(runtime, runtime.slack.runbook_steps)
     return runtime

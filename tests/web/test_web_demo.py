@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -67,6 +68,51 @@ def test_the_demo_seeds_an_organisation_and_prints_how_to_sign_in(tmp_path: Path
             settings = text_of(browser.get("/settings/integrations/slack"))
             assert "Watchkeep Demo" in settings
             assert f"{base}/api/settings/slack-oauth/callback" in settings
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_demo_can_take_slacks_requests_over_socket_mode(tmp_path: Path) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "watchkeep",
+            "serve",
+            "--demo",
+            "--socket-mode",
+            "--port",
+            str(port),
+        ],
+        env={**os.environ, "WATCHKEEP_DATA_DIR": str(tmp_path / "demo")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        output = []
+        for line in server.stdout:
+            output.append(line)
+            if "Uvicorn running on" in line or server.poll() is not None:
+                break
+        printed = "".join(output)
+        assert "Socket Mode: Slack's requests arrive over the fake's WebSocket" in printed, printed
+        password = re.search(r"with password: (\S+)", printed)
+        assert password, printed
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True) as browser:
+            token = _CSRF.search(browser.get("/login").text)
+            assert token
+            form = {"email": "admin@example.com", "password": password.group(1)}
+            browser.post("/login", data={"csrf_token": token.group(1), **form})
+            deadline = time.monotonic() + 30
+            while "Socket Mode: connected" not in (
+                shown := text_of(browser.get("/settings/integrations/slack"))
+            ):
+                assert time.monotonic() < deadline, shown
+                time.sleep(0.2)
     finally:
         server.terminate()
         server.wait(timeout=30)

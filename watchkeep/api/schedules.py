@@ -67,11 +67,16 @@ class LayerIn(StrictModel):
         )
 
 
+# A Slack user group handle kept equal to who is on call ("payments-oncall").
+Handle = Field(default=None, max_length=81)
+
+
 class ScheduleIn(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
     time_zone: str = Field(min_length=1, max_length=64)
     layers: list[LayerIn] = Field(default_factory=list, max_length=20)
+    slack_user_group: str | None = Handle
 
 
 class SchedulePatch(StrictModel):
@@ -79,6 +84,7 @@ class SchedulePatch(StrictModel):
     description: str | None = Field(default=None, max_length=10_000)
     time_zone: str | None = Field(default=None, min_length=1, max_length=64)
     layers: list[LayerIn] | None = Field(default=None, max_length=20)
+    slack_user_group: str | None = Handle
 
 
 class OverrideIn(StrictModel):
@@ -108,6 +114,7 @@ class ScheduleOut(OutModel):
     description: str
     time_zone: str
     layers: list[LayerOut]
+    slack_user_group: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -139,6 +146,7 @@ def render(schedule: Schedule) -> ScheduleOut:
         description=schedule.description,
         time_zone=schedule.time_zone,
         layers=layers,
+        slack_user_group=schedule.slack_user_group,
         created_at=schedule.created_at,
         updated_at=schedule.updated_at,
     )
@@ -185,6 +193,7 @@ def create_schedule(body: ScheduleIn, runtime: RuntimeDep, _: Admin) -> Schedule
             description=body.description,
             time_zone=body.time_zone,
             layers=[layer.spec(i) for i, layer in enumerate(body.layers)],
+            slack_user_group=body.slack_user_group,
             now=runtime.clock.now(),
         )
         return render(schedule)
@@ -208,8 +217,11 @@ def get_schedule(schedule_id: Id, runtime: RuntimeDep, _: Reader) -> ScheduleOut
 def update_schedule(
     schedule_id: Id, body: SchedulePatch, runtime: RuntimeDep, _: Admin
 ) -> ScheduleOut:
-    """Change the named fields; `layers`, when given, replaces every layer."""
+    """Change the named fields; `layers`, when given, replaces every layer;
+    `slack_user_group: null` stops keeping the user group."""
     fields = body.model_dump(exclude_unset=True, exclude={"layers"})
+    if "slack_user_group" in fields:
+        fields["slack_user_group"] = fields["slack_user_group"] or ""
     if body.layers is not None:
         fields["layers"] = [layer.spec(i) for i, layer in enumerate(body.layers)]
     with runtime.db.write() as session:
@@ -268,5 +280,5 @@ def delete_override(
 ) -> Response:
     with runtime.db.write() as session:
         schedule = schedules.get_schedule(session, schedule_id)
-        schedules.delete_override(session, schedule, override_id)
+        schedules.delete_override(session, schedule, override_id, now=runtime.clock.now())
     return Response(status_code=status.HTTP_204_NO_CONTENT)

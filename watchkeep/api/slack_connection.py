@@ -20,9 +20,9 @@ from watchkeep.core.ids import Id
 from watchkeep.core.models import Urgency
 from watchkeep.crypto import mask
 from watchkeep.runtime import Runtime
-from watchkeep.slack import credentials, workspaces
+from watchkeep.slack import credentials, socket_mode, workspaces
 from watchkeep.slack.errors import SlackError
-from watchkeep.slack.models import DEFAULT_EVENTS, SlackWorkspace
+from watchkeep.slack.models import DEFAULT_EVENTS, SlackApp, SlackWorkspace
 
 router = APIRouter(prefix="/integrations/slack", tags=["slack"])
 
@@ -42,6 +42,8 @@ class SlackSettingsIn(Preferences):
     client_id: str | None = Field(default=None, max_length=100)
     client_secret: str | None = Field(default=None, max_length=200)
     signing_secret: str | None = Field(default=None, max_length=200)
+    # An app-level token turns Socket Mode on; "" or null turns it off.
+    app_token: str | None = Field(default=None, max_length=500, pattern=r"^(xapp-\S+)?$")
 
 
 class TestIn(StrictModel):
@@ -82,9 +84,20 @@ def _view(runtime: Runtime, session: Session) -> dict[str, Any]:
         "client_id": shown.client_id or None,
         "client_secret": shown.client_secret,
         "signing_secret": shown.signing_secret,
+        "app_token": shown.app_token,
+        "socket_mode": _socket_mode(session, shown.app_token is not None),
         **({k: v for k, v in primary.items() if k != "id"} if primary else {}),
         "workspace_id": primary["id"] if primary else None,
         "workspaces": views,
+    }
+
+
+def _socket_mode(session: Session, enabled: bool) -> dict[str, Any]:
+    connected_at, error = socket_mode.status(session.get(SlackApp, 1))
+    return {
+        "enabled": enabled,
+        "connected_at": connected_at if enabled else None,
+        "error": error if enabled else None,
     }
 
 
@@ -104,7 +117,7 @@ def put_slack_settings(body: SlackSettingsIn, runtime: RuntimeDep, _: Admin) -> 
     with runtime.db.write() as session:
         given = {
             k: changes.pop(k)
-            for k in ("client_id", "client_secret", "signing_secret")
+            for k in ("client_id", "client_secret", "signing_secret", "app_token")
             if k in changes
         }
         if given:

@@ -60,6 +60,8 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.RESPONDER)
     status: Mapped[UserStatus] = mapped_column(_enum(UserStatus), default=UserStatus.ACTIVE)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # How the user wants to be paged (`watchkeep.core.notification_rules`); None: the defaults.
+    notification_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
 
     @property

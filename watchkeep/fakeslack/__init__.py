@@ -7,7 +7,9 @@ OAuth codes, Block Kit limits and rate limits, records every call, and can
 inject failures. Its ``SlackUserAgent`` plays the people: it presses the real
 buttons of messages the app posted, submits the modals the app opened, runs
 shortcuts and slash commands, and sends the app the signed requests Slack
-would send (no Events API yet).
+would send (no Events API yet). Over HTTP (``http_sender``), or as Socket Mode
+envelopes on a WebSocket the app opened with an app-level token
+(``socket_sender(state.sockets)``). It also keeps user groups (``usergroups.*``).
 
     with FakeSlackServer() as slack:
         ws = slack.state.create_workspace("Acme")
@@ -28,6 +30,7 @@ from .models import Call, Channel, Ephemeral, Message, User, View, Workspace
 from .ratelimit import RateLimitConfig, RateLimiter
 from .server import FakeSlackServer, main
 from .signing import Reply, SignedRequest, sign
+from .sockets import NotConnected, SocketHub, socket_sender
 from .state import DEFAULT_SCOPES, SlackState
 
 __all__ = [
@@ -41,6 +44,7 @@ __all__ = [
     "Faults",
     "ImpossibleInteraction",
     "Message",
+    "NotConnected",
     "RateLimitConfig",
     "RateLimited",
     "RateLimiter",
@@ -49,6 +53,7 @@ __all__ = [
     "SlackError",
     "SlackState",
     "SlackUserAgent",
+    "SocketHub",
     "SystemClock",
     "User",
     "View",
@@ -58,4 +63,5 @@ __all__ = [
     "main",
     "seed_demo",
     "sign",
+    "socket_sender",
 ]

@@ -1,5 +1,7 @@
 """The ASGI app: ``GET|POST /api/{method}`` answered the way Slack answers.
 
+``/link/`` is the Socket Mode WebSocket (see ``sockets``).
+
 Order of play for a call: outage switch, unknown method, injected fault,
 authentication, scope, rate limit, then the method itself. Every call,
 whatever its fate, lands in ``state.call_log``.
@@ -16,7 +18,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from . import hooks
 from .authorize import authorize
@@ -75,9 +78,13 @@ def create_app(state: SlackState) -> Starlette:
             )
         return answer.response()
 
+    async def link(socket: WebSocket) -> None:
+        await socket.app.state.slack.sockets.serve(socket)
+
     app = Starlette(
         routes=[
             Route("/api/{method}", api, methods=["GET", "POST"]),
+            WebSocketRoute("/link/", link),
             Route("/actions/{hook}", hooks.receive, methods=["POST"]),
             Route("/oauth/v2/authorize", authorize, methods=["GET", "POST"]),
         ]
@@ -111,7 +118,14 @@ async def _answer(state: SlackState, name: str, parsed: ParsedRequest) -> Answer
 
 def _handle(state: SlackState, name: str, spec: MethodSpec, parsed: ParsedRequest) -> Answer:
     with state.lock:
-        ctx = Context(state, name, parsed.params, basic_auth=parsed.basic_auth)
+        ctx = Context(
+            state,
+            name,
+            parsed.params,
+            basic_auth=parsed.basic_auth,
+            raw_token=parsed.token,
+            origin=parsed.origin,
+        )
         try:
             if spec.needs_token:
                 ctx.token = _authenticate(state, parsed.token)

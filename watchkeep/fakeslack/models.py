@@ -24,6 +24,8 @@ class Workspace:
     bot_name: str = "watchkeep"
     token: str = ""  # the first bot token issued; more can be issued per workspace
     active: bool = True  # False answers account_inactive
+    # User groups are a paid feature: a "free" workspace answers paid_teams_only.
+    plan: str = "pro"
 
     @property
     def url(self) -> str:
@@ -34,6 +36,15 @@ class Workspace:
 class Token:
     value: str
     team_id: str
+    scopes: frozenset[str]
+    revoked: bool = False
+
+
+@dataclass
+class AppToken:
+    """An app-level token (``xapp-…``): it belongs to the app, not to a workspace."""
+
+    value: str
     scopes: frozenset[str]
     revoked: bool = False
 
@@ -167,6 +178,40 @@ class Message:
             }
         if self.reply_count:
             data["reply_count"] = self.reply_count
+        return data
+
+
+@dataclass
+class UserGroup:
+    """A user group (``@handle``); disabled groups keep their members but mention nobody."""
+
+    id: str
+    team_id: str
+    name: str
+    handle: str
+    description: str = ""
+    users: list[str] = field(default_factory=list)
+    disabled: bool = False
+    created_by: str = ""
+    # Every member list it was given, oldest first, so tests can follow handoffs.
+    history: list[list[str]] = field(default_factory=list)
+
+    def to_api(self, *, with_users: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "team_id": self.team_id,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": self.name,
+            "description": self.description,
+            "handle": self.handle,
+            "is_external": False,
+            "date_delete": 1 if self.disabled else 0,
+            "created_by": self.created_by,
+            "user_count": len(self.users),
+        }
+        if with_users:
+            data["users"] = list(self.users)
         return data
 
 

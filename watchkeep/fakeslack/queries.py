@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from .models import Call, Channel, Message, View, Workspace
+from .models import Call, Channel, Message, User, View, Workspace
 
 T = TypeVar("T")
 TeamRef = Workspace | str
@@ -67,6 +67,13 @@ class Queries:
         with self.lock:
             msgs = self.messages.get(self.channel(channel, team).id, [])
             return [m for m in msgs if replies or not m.is_reply or m.subtype == "thread_broadcast"]
+
+    def dm_messages(self, user: str | User) -> list[Message]:
+        """What the app sent ``user`` in their DM with the bot, oldest first."""
+        with self.lock:
+            uid = user.id if isinstance(user, User) else user
+            found = [c for c in self.channels.values() if c.is_im and uid in c.members]
+            return [m for c in found for m in self.messages.get(c.id, [])]
 
     def thread(self, channel: ChannelRef, ts: str, *, team: TeamRef | None = None) -> list[Message]:
         """The parent message then its replies, like ``conversations.replies``."""

@@ -32,6 +32,8 @@ class ParsedRequest:
     params: dict[str, Any]
     token: str | None
     basic_auth: tuple[str, str] | None
+    # Where the app reached us (``http://127.0.0.1:PORT``): Socket Mode URLs point back here.
+    origin: str = ""
 
 
 async def parse_request(request: Request) -> ParsedRequest:
@@ -71,7 +73,8 @@ async def parse_request(request: Request) -> ParsedRequest:
                 params[key] = json.loads(params[key])
     bearer, basic = _authorization(request.headers.get("authorization", ""))
     token = bearer or _str(params.pop("token", None))
-    return ParsedRequest(request.method, params, token or None, basic)
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    return ParsedRequest(request.method, params, token or None, basic, origin)
 
 
 def _authorization(header: str) -> tuple[str | None, tuple[str, str] | None]:

@@ -164,4 +164,5 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Fake Slack Web API on http://{args.host}:{args.port}/api/")
     print(f"Workspace {ws.name} ({ws.team_id}), bot token: {ws.token}")
     print(f"OAuth client id {state.client_id}, secret {state.client_secret}")
+    print(f"App-level token (Socket Mode): {state.issue_app_token()}")
     uvicorn.run(create_app(state), host=args.host, port=args.port, log_level="info")

@@ -18,6 +18,7 @@ from .clock import Clock, SystemClock
 from .faults import Faults
 from .hooks import ResponseUrls
 from .models import (
+    AppToken,
     Call,
     Channel,
     Ephemeral,
@@ -26,11 +27,13 @@ from .models import (
     Token,
     Trigger,
     User,
+    UserGroup,
     View,
     Workspace,
 )
 from .queries import ChannelRef, Queries, TeamRef
 from .ratelimit import RateLimitConfig, RateLimiter
+from .sockets import SocketHub
 
 # What a Watchkeep install asks for. chat:write.public is deliberately absent:
 # public channels default to the bot being a member instead (see add_channel).
@@ -48,6 +51,9 @@ DEFAULT_SCOPES = frozenset(
         "users:read",
         "users:read.email",
         "im:write",
+        "im:history",
+        "usergroups:read",
+        "usergroups:write",
     ]
 )
 _B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -84,6 +90,10 @@ class SlackState(Queries):
         self.triggers: dict[str, Trigger] = {}
         self.oauth_codes: dict[str, OAuthCode] = {}
         self.call_log: list[Call] = []
+        self.usergroups: dict[str, UserGroup] = {}
+        # App-level tokens (xapp-…) and the Socket Mode connections they open.
+        self.app_tokens: dict[str, AppToken] = {}
+        self.sockets = SocketHub(app_id)
         # Set while the server shuts down so injected hangs end promptly.
         self.closing = threading.Event()
         self._ids = itertools.count(1)
@@ -138,10 +148,17 @@ class SlackState(Queries):
             self.tokens[value] = Token(value, ws.team_id, granted)
             return value
 
+    def issue_app_token(self, scopes: Iterable[str] = ("connections:write",)) -> str:
+        """An app-level token, as "Basic Information → App-Level Tokens" makes one."""
+        with self.lock:
+            value = f"xapp-1-{self.app_id}-{next(self._ids)}-{secrets.token_hex(16)}"
+            self.app_tokens[value] = AppToken(value, frozenset(scopes))
+            return value
+
     def revoke_token(self, token: str) -> None:
         """Later calls with it answer ``token_revoked`` (as after an uninstall)."""
         with self.lock:
-            self.tokens[token].revoked = True
+            (self.tokens.get(token) or self.app_tokens[token]).revoked = True
 
     def add_user(
         self,

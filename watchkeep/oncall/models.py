@@ -21,6 +21,8 @@ class Schedule(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # An IANA zone name: handoffs and restrictions are wall-clock times in it.
     time_zone: Mapped[str] = mapped_column(String(64))
+    # A Slack user group handle ("payments-oncall") kept equal to who is on call.
+    slack_user_group: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -85,6 +87,20 @@ class ScheduleOverride(Base):
     created_by_name: Mapped[str] = mapped_column(String(200))
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class ScheduleHandoff(Base):
+    """The timer of a followed schedule's next handoff (`watchkeep.oncall.handoffs`):
+    a timer row carries the generation it was made for; any other does nothing."""
+
+    __tablename__ = "schedule_handoffs"
+
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("schedules.id", ondelete="CASCADE"), primary_key=True
+    )
+    generation: Mapped[int] = mapped_column(default=0)
+    next_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
 
 
 class EscalationPolicy(Base):

@@ -1,12 +1,15 @@
 """Schedules in the database: their layers and overrides (`roster` answers who is on call).
 
 Times given without a zone (layer starts, overrides) are wall-clock times in
-the schedule's zone. Changing a schedule's zone keeps each layer's start as an
-instant; give the layers again to re-anchor them to the new zone's clock.
+the schedule's zone. A schedule may name a Slack user group handle to keep equal
+to who is on call; every change of its people tells `handoffs` at once. Changing
+a schedule's zone keeps each layer's start as an instant; give the layers again to
+re-anchor them to the new zone's clock.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +22,7 @@ from watchkeep.core import naming
 from watchkeep.core.actors import Actor
 from watchkeep.core.errors import ConflictError, InvalidInputError, NotFoundError
 from watchkeep.core.models import User
-from watchkeep.oncall import rotation
+from watchkeep.oncall import handoffs, rotation
 from watchkeep.oncall.models import (
     EscalationPolicy,
     EscalationStep,
@@ -32,6 +35,8 @@ from watchkeep.oncall.models import (
 from watchkeep.oncall.rotation import Restriction
 
 MAX_OVERRIDE = timedelta(days=366)
+# Slack's mention handles: lowercase letters, digits, dots, hyphens and underscores.
+HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 
 @dataclass(frozen=True)
@@ -69,18 +74,21 @@ def create_schedule(
     layers: Sequence[LayerSpec],
     now: datetime,
     description: str = "",
+    slack_user_group: str | None = None,
 ) -> Schedule:
     name = naming.free_name(session, Schedule, name, "a schedule")
     schedule = Schedule(
         name=name,
         description=description,
         time_zone=_zone_name(time_zone),
+        slack_user_group=_handle(session, None, slack_user_group),
         created_at=now,
         updated_at=now,
     )
     schedule.layers = _layers(session, layers, schedule.time_zone)
     session.add(schedule)
     session.flush()
+    handoffs.changed(session, schedule, now)
     return schedule
 
 
@@ -93,15 +101,20 @@ def update_schedule(
     description: str | None = None,
     time_zone: str | None = None,
     layers: Sequence[LayerSpec] | None = None,
+    slack_user_group: str | None = None,
 ) -> Schedule:
-    """Change the named fields; `layers` replaces every layer."""
+    """Change the named fields; `layers` replaces every layer; `slack_user_group=""`
+    stops keeping a user group."""
     naming.rename(session, schedule, name, description, "a schedule")
     if time_zone is not None:
         schedule.time_zone = _zone_name(time_zone)
     if layers is not None:
         schedule.layers = _layers(session, layers, schedule.time_zone)
+    if slack_user_group is not None:
+        schedule.slack_user_group = _handle(session, schedule.id, slack_user_group)
     schedule.updated_at = now
     session.flush()
+    handoffs.changed(session, schedule, now)
     return schedule
 
 
@@ -152,6 +165,7 @@ def add_override(
     )
     session.add(override)
     session.flush()
+    handoffs.changed(session, schedule, now)
     return override
 
 
@@ -162,12 +176,15 @@ def list_overrides(
     return _overrides(session, [schedule.id], start, end)[schedule.id]
 
 
-def delete_override(session: Session, schedule: Schedule, override_id: int) -> None:
+def delete_override(
+    session: Session, schedule: Schedule, override_id: int, *, now: datetime
+) -> None:
     override = session.get(ScheduleOverride, override_id)
     if override is None or override.schedule_id != schedule.id:
         raise NotFoundError("override", override_id)
     session.delete(override)
     session.flush()
+    handoffs.changed(session, schedule, now)
 
 
 def _overrides(
@@ -210,6 +227,24 @@ def _layers(session: Session, specs: Sequence[LayerSpec], time_zone: str) -> lis
         ]
         layers.append(layer)
     return layers
+
+
+def _handle(session: Session, schedule_id: int | None, value: str | None) -> str | None:
+    """A Slack handle ("payments-oncall"; a leading @ is dropped), kept by one schedule."""
+    handle = (value or "").strip().removeprefix("@")
+    if not handle:
+        return None
+    if not HANDLE.match(handle):
+        raise InvalidInputError(
+            "slack_user_group",
+            "a Slack handle is 1 to 80 lowercase letters, digits, '.', '-' or '_'",
+        )
+    holder = session.scalar(
+        select(Schedule.name).where(Schedule.slack_user_group == handle, Schedule.id != schedule_id)
+    )
+    if holder is not None:
+        raise InvalidInputError("slack_user_group", f"schedule {holder!r} keeps @{handle} already")
+    return handle
 
 
 def _zone_name(name: str) -> str:

@@ -1,4 +1,5 @@
-"""Plugs on-call into the runtime: the escalation and SLA subscribers and their timers."""
+"""Plugs on-call into the runtime: the escalation and SLA subscribers and their timers,
+and the handoff timers of followed schedules."""
 
 from __future__ import annotations
 
@@ -18,3 +19,4 @@ def register_oncall(runtime: Runtime) -> None:
     # runs in `context.transaction()`; many due at once (a sweep) share one transaction.
     runtime.handlers.register_batch(JobKind.ESCALATION_STEP, escalation.fire_steps)
     runtime.handlers.register_batch(JobKind.SLA_CHECK, sla.check_targets)
+    runtime.handlers.register_batch(JobKind.SCHEDULE_HANDOFF, runtime.handoffs.fire)

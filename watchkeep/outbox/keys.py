@@ -22,6 +22,16 @@ def slack_workspace(workspace_id: int) -> str:
     return f"slack:{workspace_id}:"
 
 
+def slack_dm(incident_id: int) -> str:
+    """One incident's DMs to paged people, in every workspace: each card before its updates."""
+    return f"slack-dm:incident:{incident_id}"
+
+
+def slack_usergroup(workspace_id: int, schedule_id: int) -> str:
+    """One schedule's on-call user group in one workspace: one change at a time."""
+    return f"{slack_workspace(workspace_id)}usergroup:{schedule_id}"
+
+
 def runbook_run(run_id: int) -> str:
     """One runbook run's steps: one at a time, in order."""
     return f"runbook-run:{run_id}"

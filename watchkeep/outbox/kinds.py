@@ -17,6 +17,8 @@ class JobKind(enum.StrEnum):
     SNOOZE_EXPIRED = "timer.snooze_expired"
     ESCALATION_STEP = "timer.escalation_step"
     SLA_CHECK = "timer.sla_check"
+    # A followed schedule's next handoff (on-call user groups follow it).
+    SCHEDULE_HANDOFF = "timer.schedule_handoff"
     # Runbooks: one step of a run (executed by the Slack adapter), and the repeat timer.
     RUNBOOK_STEP = "runbook.step"
     RUNBOOK_REPEAT = "runbook.repeat"
@@ -26,6 +28,12 @@ class JobKind(enum.StrEnum):
     SLACK_REFRESH = "slack.refresh"
     SLACK_IDENTIFY = "slack.identify"
     SLACK_RESPOND = "slack.respond"
+    # Paging by DM: the card to one person, its updates, and the "DM again" timer.
+    SLACK_DM = "slack.dm"
+    SLACK_DM_REFRESH = "slack.dm_refresh"
+    SLACK_DM_REPEAT = "slack.dm_repeat"
+    # A schedule's on-call user group made equal to who is on call.
+    SLACK_USERGROUP_SYNC = "slack.usergroup_sync"
 
     @property
     def family(self) -> str:

@@ -11,7 +11,7 @@ from watchkeep.crypto import SecretBox
 from watchkeep.db.engine import Database
 from watchkeep.outbox import JobKind
 from watchkeep.outbox.bus import EventBus
-from watchkeep.slack import credentials, notifier, workspaces
+from watchkeep.slack import credentials, dm, notifier, usergroups, workspaces
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.delivery import SlackDelivery
 from watchkeep.slack.direct import DirectCalls
@@ -31,6 +31,8 @@ class SlackAdapter:
         self.admin = WorkspaceAdmin(self.direct)
         # The executor of runbook steps, handed to the runbook engine at start-up.
         self.runbook_steps = SlackRunbookSteps(self.delivery)
+        self.direct_messages = dm.DirectMessages(self.delivery)
+        self.usergroups = usergroups.UserGroups(self.delivery)
         # Bumped when settings change in this process, so caches of them refresh at once.
         self.generation = 0
 
@@ -46,6 +48,11 @@ class SlackAdapter:
             JobKind.SLACK_RESPOND, respond.make_sender(self.gateway, self.config.slack_api_url)
         )
         bus.subscribe(notifier.fan_out)
+        handlers.register(JobKind.SLACK_DM, self.direct_messages.post)
+        handlers.register(JobKind.SLACK_DM_REFRESH, self.direct_messages.refresh)
+        handlers.register_batch(JobKind.SLACK_DM_REPEAT, dm.fire_repeats)
+        bus.subscribe(dm.on_event)
+        handlers.register(JobKind.SLACK_USERGROUP_SYNC, self.usergroups.sync)
 
     def apply_environment(self, db: Database, now: datetime) -> None:
         """WATCHKEEP_SLACK_* settings, applied at every start (they win over the UI)."""
@@ -57,6 +64,7 @@ class SlackAdapter:
                     ("client_id", c.slack_client_id),
                     ("client_secret", c.slack_client_secret),
                     ("signing_secret", c.slack_signing_secret),
+                    ("app_token", c.slack_app_token),
                 )
                 if value
             }

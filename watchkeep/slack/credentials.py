@@ -1,5 +1,6 @@
-"""The Slack app's own credentials (client id, client secret, signing secret), kept
-encrypted in one row and shared by every workspace.
+"""The Slack app's own credentials (client id, client secret, signing secret, and the
+app-level token that turns on Socket Mode), kept encrypted in one row and shared by
+every workspace.
 
 A rotated signing secret leaves the previous one accepted for a grace period, so
 requests Slack signed just before the rotation still count.
@@ -26,6 +27,7 @@ class MaskedCredentials:
     client_id: str
     client_secret: str | None
     signing_secret: str | None
+    app_token: str | None = None
 
     @property
     def can_install(self) -> bool:
@@ -35,7 +37,7 @@ class MaskedCredentials:
 def masked(session: Session, box: SecretBox) -> MaskedCredentials:
     app = session.get(SlackApp, 1)
     if app is None:
-        return MaskedCredentials("", None, None)
+        return MaskedCredentials("", None, None, None)
 
     def shown(value: str | None) -> str | None:
         return mask(box.decrypt(value)) if value else None
@@ -44,6 +46,7 @@ def masked(session: Session, box: SecretBox) -> MaskedCredentials:
         app.client_id or "",
         shown(app.client_secret_encrypted),
         shown(app.signing_secret_encrypted),
+        shown(app.app_token_encrypted),
     )
 
 
@@ -65,6 +68,9 @@ def set_app_credentials(
     if "client_secret" in changes:
         value = changes["client_secret"]
         app.client_secret_encrypted = box.encrypt(value) if value else None
+    if "app_token" in changes:
+        value = changes["app_token"]
+        app.app_token_encrypted = box.encrypt(value) if value else None
     if "signing_secret" in changes:
         value = changes["signing_secret"]
         current = (
@@ -91,3 +97,11 @@ def accepted_signing_secrets(session: Session, box: SecretBox, now: datetime) ->
     if app.previous_signing_secret_encrypted and rotated and now - rotated < ROTATION_GRACE:
         accepted.append(box.decrypt(app.previous_signing_secret_encrypted))
     return accepted
+
+
+def app_token(session: Session, box: SecretBox) -> str | None:
+    """The app-level token (xapp-…) if Socket Mode is on."""
+    app = session.get(SlackApp, 1)
+    if app is None or not app.app_token_encrypted:
+        return None
+    return box.decrypt(app.app_token_encrypted)

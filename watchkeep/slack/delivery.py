@@ -48,7 +48,7 @@ class SlackDelivery:
             if workspace is None or incident is None or _ref(session, incident.id, workspace.id):
                 return
             message = render.incident_message(
-                incident, self.incident_url(incident.id), _response_channel(session, incident.id)
+                incident, self.incident_url(incident.id), response_channel(session, incident.id)
             )
         answer = None
         if recovery.in_doubt(context):
@@ -120,7 +120,7 @@ class SlackDelivery:
             if queries.has_pending(session, JobKind.EVENT, keys.incident(incident.id)):
                 return
             message = render.incident_message(
-                incident, self.incident_url(incident.id), _response_channel(session, incident.id)
+                incident, self.incident_url(incident.id), response_channel(session, incident.id)
             )
         self.send(
             context,
@@ -239,7 +239,7 @@ def _thread(session: Session, payload: dict[str, Any]) -> SlackMessageRef | Runb
     return _ref(session, payload["incident_id"], payload["workspace_id"])
 
 
-def _response_channel(session: Session, incident_id: int) -> str | None:
+def response_channel(session: Session, incident_id: int) -> str | None:
     channel = session.get(IncidentChannel, incident_id)
     return channel.channel_id if channel is not None and channel.archived_at is None else None
 

@@ -33,6 +33,11 @@ class SlackApp(Base):
     # Kept for a grace period after a rotation: requests Slack signed before it still count.
     previous_signing_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     signing_secret_rotated_at: Mapped[datetime | None]
+    # An app-level token (xapp-…): when set, Slack's requests arrive over Socket Mode.
+    app_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    # Written by whichever process holds the Socket Mode connection, for every page to show.
+    socket_mode_connected_at: Mapped[datetime | None]
+    socket_mode_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
 
 
@@ -119,3 +124,40 @@ class SlackRequestReceipt(Base):
     # database connection) is not a replay.
     request_id: Mapped[str] = mapped_column(String(32))
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SlackDirectMessage(Base):
+    """An incident card sent to a paged person's DM: every later change updates it."""
+
+    __tablename__ = "slack_direct_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("slack_workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class SlackUserGroup(Base):
+    """A schedule's on-call user group in one workspace, as Watchkeep last set it,
+    or Slack's error when it could not."""
+
+    __tablename__ = "slack_user_groups"
+    __table_args__ = (UniqueConstraint("schedule_id", "workspace_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("slack_workspaces.id", ondelete="CASCADE"), index=True
+    )
+    handle: Mapped[str] = mapped_column(String(80))
+    usergroup_id: Mapped[str | None] = mapped_column(String(32))
+    members: Mapped[list[str]] = mapped_column(JSON, default=list)
+    synced_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]

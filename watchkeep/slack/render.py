@@ -116,6 +116,16 @@ def incident_message(
     }
 
 
+def paged_message(
+    incident: Incident, incident_url: str, response_channel: str | None = None
+) -> dict[str, Any]:
+    """The incident card for a paged person's DM: the same card and buttons, with a
+    notification text that says why it came."""
+    message = incident_message(incident, incident_url, response_channel)
+    text = f"📟 You are paged: #{incident.number} {escape(incident.title)}"
+    return {**message, "text": truncate(text, FALLBACK_MAX)}
+
+
 def _mrkdwn(text: str, limit: int) -> MarkdownTextObject:
     return MarkdownTextObject(text=truncate(text, limit))
 

@@ -3,9 +3,9 @@
 This package owns the browser side of Watchkeep: signing in (a signed session
 cookie, CSRF tokens on every form), the incident list and incident pages,
 services with their integrations, schedules and escalation policies, one's own
-API tokens, Settings → Integrations → Slack with the OAuth "Add Workspace"
-install, friendly error pages, and the templates and vendored static files (htmx, our
-CSS) they use. Pages call core functions inside
+API tokens and profile (how one is paged), Settings → Integrations → Slack with
+the OAuth "Add Workspace" install, friendly error pages, and the templates and
+vendored static files (htmx, our CSS) they use. Pages call core functions inside
 `runtime.db.read()/write()` with the user as actor (source `web`); incident
 changes reach Slack through the outbox, never inside the request. Only the
 admin Slack operations (test connection, channel list, OAuth exchange) call
@@ -31,6 +31,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
         integrations,
         login,
         policies,
+        profile,
         schedules,
         services,
         slack_oauth,
@@ -43,7 +44,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
         settings.resolved_secret_key, secure=settings.base_url.startswith("https://")
     )
     app.state.slack_channels = ChannelCache()
-    modules = (login, incidents, services, integrations, schedules, policies, tokens)
+    modules = (login, incidents, services, integrations, schedules, policies, tokens, profile)
     for module in (*modules, slack_settings, slack_oauth):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,5 +1,6 @@
-"""Schedule pages: who is on call on each schedule, a schedule's layers, shifts
-and overrides, and the forms to add an override or create a schedule.
+"""Schedule pages: who is on call on each schedule, a schedule's layers, shifts,
+overrides and its on-call Slack user group (with Slack's error when Watchkeep
+cannot keep it), and the forms to add an override or create a schedule.
 
 Roles follow the JSON API: admins create schedules; responders (and admins)
 add and remove overrides, since swapping a shift is a responder's business.
@@ -18,6 +19,7 @@ from watchkeep.core import accounts
 from watchkeep.core.errors import ConflictError, InvalidInputError
 from watchkeep.core.ids import Id, parse_id
 from watchkeep.oncall import roster, schedules
+from watchkeep.slack import usergroups
 from watchkeep.web.auth import Admin, Responder, Viewer, runtime_of, verify_csrf
 from watchkeep.web.rendering import fields, redirect, render
 
@@ -80,8 +82,12 @@ def _page(
                 db, schedule, start=now, end=now + OVERRIDES_AHEAD
             ),
             "users": _users(db),
+            "user_groups": [
+                (workspace, group, usergroups.member_names(db, group))
+                for workspace, group in usergroups.groups_of(db, schedule.id)
+            ],
             "errors": fields(errors),
-            "values": fields(values),
+            "values": fields(values or {"slack_user_group": schedule.slack_user_group or ""}),
         }
         return render(request, "oncall/schedule.html", context, status_code=status_code)
 
@@ -129,12 +135,37 @@ def add_override(
     return _page(request, schedule_id, errors=errors, values=values, status_code=422)
 
 
+@router.post("/schedules/{schedule_id}/slack-user-group")
+def set_user_group(
+    request: Request,
+    schedule_id: Id,
+    user: Admin,
+    slack_user_group: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Keep a Slack user group equal to who is on call, or (empty) stop keeping one."""
+    try:
+        with runtime_of(request).db.write() as db:
+            schedule = schedules.get_schedule(db, schedule_id)
+            schedules.update_schedule(
+                db, schedule, now=_now(request), slack_user_group=slack_user_group.strip()
+            )
+            handle = schedule.slack_user_group
+    except InvalidInputError as exc:
+        values = {"slack_user_group": slack_user_group}
+        return _page(
+            request, schedule_id, errors={exc.field: exc.message}, values=values, status_code=422
+        )
+    notice = f"@{handle} follows who is on call." if handle else "No Slack user group is kept."
+    return redirect(request, f"/schedules/{schedule_id}", notice=notice)
+
+
 @router.post("/schedules/{schedule_id}/overrides/{override_id}/delete")
 def delete_override(
     request: Request, schedule_id: Id, override_id: Id, user: Responder
 ) -> Response:
     with runtime_of(request).db.write() as db:
-        schedules.delete_override(db, schedules.get_schedule(db, schedule_id), override_id)
+        schedule = schedules.get_schedule(db, schedule_id)
+        schedules.delete_override(db, schedule, override_id, now=runtime_of(request).clock.now())
     return redirect(request, f"/schedules/{schedule_id}", notice="Override removed.")
 
 
@@ -166,6 +197,7 @@ def create_schedule(
     user_ids: Annotated[list[str] | None, Form()] = None,
     rotation_length_hours: Annotated[str, Form(max_length=10)] = "",
     start: Annotated[str, Form(max_length=40)] = "",
+    slack_user_group: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     members = user_ids or []
     values = {
@@ -173,6 +205,7 @@ def create_schedule(
         "time_zone": time_zone,
         "rotation_length_hours": rotation_length_hours,
         "start": start,
+        "slack_user_group": slack_user_group,
     }
     errors: dict[str, str] = {}
     if not name.strip():
@@ -192,7 +225,12 @@ def create_schedule(
         try:
             with runtime_of(request).db.write() as db:
                 schedule = schedules.create_schedule(
-                    db, name=name, time_zone=time_zone, layers=[layer], now=_now(request)
+                    db,
+                    name=name,
+                    time_zone=time_zone,
+                    layers=[layer],
+                    slack_user_group=slack_user_group,
+                    now=_now(request),
                 )
                 saved_id, saved_name = schedule.id, schedule.name
         except InvalidInputError as exc:

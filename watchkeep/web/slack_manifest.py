@@ -1,5 +1,7 @@
 """The Slack app this instance needs: bot scopes, and the manifest to paste into
-Slack's "Create an app → From a manifest", with this instance's URLs filled in."""
+Slack's "Create an app → From a manifest", with this instance's URLs filled in, or
+for Socket Mode (no public HTTPS needed: no request URLs; Slack's requests come
+over the WebSocket Watchkeep opens with an app-level token)."""
 
 from __future__ import annotations
 
@@ -23,12 +25,16 @@ BOT_SCOPES = (
     "users:read",  # who clicked: names for the timeline
     "users:read.email",  # map Slack users to Watchkeep users by email
     "commands",  # slash commands and the create-incident shortcut
+    "im:write",  # open the DM that pages a person (conversations.open)
+    "im:history",  # ... and find a DM already sent, after a crash
+    "usergroups:read",  # find a schedule's on-call user group by its handle
+    "usergroups:write",  # create it, and set its members at every handoff
 )
 
 
-def manifest(settings: Settings) -> dict[str, Any]:
+def manifest(settings: Settings, *, socket_mode: bool = False) -> dict[str, Any]:
     url = settings.public_url
-    return {
+    found = {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
             "name": "Watchkeep",
@@ -66,7 +72,13 @@ def manifest(settings: Settings) -> dict[str, Any]:
             "token_rotation_enabled": False,
         },
     }
+    if socket_mode:
+        del found["features"]["slash_commands"][0]["url"]
+        del found["oauth_config"]["redirect_urls"]
+        found["settings"]["interactivity"] = {"is_enabled": True}
+        found["settings"]["socket_mode_enabled"] = True
+    return found
 
 
-def manifest_json(settings: Settings) -> str:
-    return json.dumps(manifest(settings), indent=2, ensure_ascii=False)
+def manifest_json(settings: Settings, *, socket_mode: bool = False) -> str:
+    return json.dumps(manifest(settings, socket_mode=socket_mode), indent=2, ensure_ascii=False)

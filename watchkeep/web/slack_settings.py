@@ -1,5 +1,6 @@
-"""Settings → Integrations → Slack: app credentials, workspaces and their
-preferences, connection tests, health, and the app manifest.
+"""Settings → Integrations → Slack: app credentials (the app-level token among them,
+which turns Socket Mode on), workspaces and their preferences, connection tests,
+health, and the app manifests (HTTP, and Socket Mode).
 
 Secrets are write-only: the page shows that one is set (masked), never its
 value; leaving a secret field empty keeps it. Testing the connection and
@@ -19,9 +20,9 @@ from starlette.responses import Response
 from watchkeep.core.errors import InvalidInputError
 from watchkeep.core.ids import Id
 from watchkeep.core.models import Urgency
-from watchkeep.slack import credentials, workspaces
+from watchkeep.slack import credentials, socket_mode, workspaces
 from watchkeep.slack.errors import SlackError
-from watchkeep.slack.models import DEFAULT_EVENTS
+from watchkeep.slack.models import DEFAULT_EVENTS, SlackApp
 from watchkeep.web import slack_views
 from watchkeep.web.auth import Admin, runtime_of, verify_csrf
 from watchkeep.web.channel_cache import ChannelCache
@@ -32,6 +33,8 @@ PREFIX = "/settings/integrations/slack"
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)], prefix=PREFIX)
 _CLIENT_ID = re.compile(r"^[0-9]+\.[0-9]+$")
 _SECRET = re.compile(r"^\S{8,200}$")
+APP_TOKEN_FORMAT = "starts with xapp- (Basic Information → App-Level Tokens)"  # noqa: S105
+_APP_TOKEN = re.compile(r"^xapp-\S{8,490}$")
 
 
 def channel_cache(request: Request) -> ChannelCache:
@@ -49,6 +52,7 @@ def _overview(
     now = runtime.clock.now()
     with runtime.db.read() as db:
         shown = credentials.masked(db, runtime.secrets)
+        connected_at, socket_error = socket_mode.status(db.get(SlackApp, 1))
         connected = [
             (w, workspaces.label(w), workspaces.health(db, w, now))
             for w in workspaces.list_workspaces(db)
@@ -58,6 +62,8 @@ def _overview(
         "credentials": shown,
         "workspaces": connected,
         "manifest": manifest_json(runtime.settings),
+        "socket_manifest": manifest_json(runtime.settings, socket_mode=True),
+        "socket_mode": {"connected_at": connected_at, "error": socket_error},
         "redirect_url": runtime.settings.public_url(OAUTH_CALLBACK_PATH),
         "errors": fields(errors),
         "values": fields(values or {"client_id": shown.client_id}),
@@ -78,9 +84,13 @@ def save_app(
     client_secret: Annotated[str, Form(max_length=200)] = "",
     signing_secret: Annotated[str, Form(max_length=200)] = "",
     bot_token: Annotated[str, Form(max_length=500)] = "",
+    app_token: Annotated[str, Form(max_length=500)] = "",
+    socket_mode_off: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    client_id, bot_token = client_id.strip(), bot_token.strip()
+    client_id, bot_token, app_token = client_id.strip(), bot_token.strip(), app_token.strip()
     errors = {}
+    if app_token and not _APP_TOKEN.match(app_token):
+        errors["app_token"] = APP_TOKEN_FORMAT
     if client_id and not _CLIENT_ID.match(client_id):
         errors["client_id"] = (
             "looks like 1234567890.1234567890 (Basic Information → App Credentials)"
@@ -99,6 +109,8 @@ def save_app(
         now = runtime.clock.now()
         secrets = {"client_secret": client_secret.strip(), "signing_secret": signing_secret.strip()}
         changes = {"client_id": client_id, **{k: v for k, v in secrets.items() if v}}
+        if app_token or socket_mode_off == "on":
+            changes["app_token"] = "" if socket_mode_off == "on" else app_token
         with runtime.db.write() as db:
             credentials.set_app_credentials(db, runtime.secrets, changes, now=now)
             if checked is not None:

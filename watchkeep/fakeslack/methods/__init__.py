@@ -1,16 +1,18 @@
 """The Web API methods the fake serves, by name (``REGISTRY``)."""
 
-from . import auth, chat, conversations, history, users, views
+from . import apps, auth, chat, conversations, history, usergroups, users, views
 from .base import REGISTRY, Context, MethodSpec
 
 __all__ = [
     "REGISTRY",
     "Context",
     "MethodSpec",
+    "apps",
     "auth",
     "chat",
     "conversations",
     "history",
+    "usergroups",
     "users",
     "views",
 ]

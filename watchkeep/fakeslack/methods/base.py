@@ -45,6 +45,9 @@ class Context:
     params: dict[str, Any]
     token: Token | None = None
     basic_auth: tuple[str, str] | None = None
+    # The token as sent (methods taking an app-level token check it themselves).
+    raw_token: str | None = None
+    origin: str = ""
 
     @property
     def ws(self) -> Workspace:

@@ -67,7 +67,7 @@ def _has_content(text: str | None, blocks: list[Any] | None, attachments: list[A
     return bool(text and text.strip()) or bool(blocks) or bool(attachments)
 
 
-def _dm_with(ctx: Context, user: User) -> Channel:
+def dm_with(ctx: Context, user: User) -> Channel:
     """The bot's DM with ``user``, opened on first use as Slack does."""
     st, team = ctx.state, ctx.ws.team_id
     for ch in st.channels.values():
@@ -92,7 +92,7 @@ def _target(ctx: Context) -> Channel:
     """Where a post goes: a channel, or a DM when ``channel`` is a user id."""
     ref = ctx.arg("channel")
     user = ctx.user(ref) if ref[:1] in ("U", "W") else None
-    ch = ctx.channel() if user is None else _dm_with(ctx, user)
+    ch = ctx.channel() if user is None else dm_with(ctx, user)
     if ch.is_archived:
         raise SlackError("is_archived")
     public_ok = not ch.is_private and ctx.has_scope("chat:write.public")

@@ -11,6 +11,7 @@ from ..errors import SlackError
 from ..models import Channel
 from ..request import as_bool, as_list
 from .base import Context, method
+from .chat import dm_with
 
 MAX_NAME = 80
 MAX_TOPIC = 250
@@ -199,3 +200,18 @@ def join(ctx: Context) -> dict[str, Any]:
         }
     ch.members.append(ctx.bot)
     return _info(ctx, ch)
+
+
+@method("conversations.open", scope="im:write")
+def open_(ctx: Context) -> dict[str, Any]:
+    """The bot's DM with one user (a group DM of several is not modelled)."""
+    users = as_list(ctx.params.get("users"))
+    if not users:
+        raise SlackError("users_list_not_supplied")
+    if len(users) > 1:
+        raise SlackError("invalid_arguments", detail="the fake opens one-to-one DMs only")
+    user = ctx.user(users[0])
+    if user is None or user.deleted:
+        raise SlackError("user_not_found")
+    ch = dm_with(ctx, user)
+    return {"ok": True, "channel": {"id": ch.id}}

@@ -9,6 +9,10 @@ before a listener sees it. The receipt names the HTTP request that wrote it:
 when the app runs that same request again after losing its database
 connection (`watchkeep.request_retry`), the run finds its own receipt and goes
 on; a receipt is therefore not an effect that would forbid such a run.
+
+Over Socket Mode there is no signature: the receipt is of the envelope's id,
+kept for an hour (Slack redelivers an envelope it saw no ack for, to whichever
+connection is open then).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ log = logging.getLogger(__name__)
 
 # SignatureVerifier accepts a timestamp up to five minutes from now, either way.
 SIGNATURE_WINDOW = timedelta(minutes=5)
+ENVELOPE_WINDOW = timedelta(hours=1)
 ALREADY_HANDLED = "This request was already handled."
 
 
@@ -40,17 +45,31 @@ def first_delivery(
     stamp = headers.get("x-slack-request-timestamp", "")
     digest = hashlib.sha256(stamp.encode() + b":" + body).hexdigest()
     signed_at = datetime.fromtimestamp(int(stamp), UTC)
+    if not _claim(db, digest, request_id, signed_at + SIGNATURE_WINDOW, now):
+        log.warning("refused a replayed Slack request (signed at %s)", signed_at.isoformat())
+        return False
+    return True
+
+
+def first_envelope(db: Database, envelope_id: str, request_id: str, now: datetime) -> bool:
+    """Record a Socket Mode envelope; False when it was delivered before."""
+    digest = hashlib.sha256(b"socket-mode:" + envelope_id.encode()).hexdigest()
+    if not _claim(db, digest, request_id, now + ENVELOPE_WINDOW, now):
+        log.warning("refused a Socket Mode envelope delivered before (%s)", envelope_id)
+        return False
+    return True
+
+
+def _claim(db: Database, digest: str, request_id: str, expires_at: datetime, now: datetime) -> bool:
+    """Leave a receipt; False when another request's receipt is there already."""
     insert = sqlite_insert if db.is_sqlite else pg_insert
     receipts = SlackRequestReceipt.__table__
     with engine.ledger(), db.write() as session:
         session.execute(delete(receipts).where(receipts.c.expires_at < now))
         session.execute(
             insert(receipts)
-            .values(digest=digest, request_id=request_id, expires_at=signed_at + SIGNATURE_WINDOW)
+            .values(digest=digest, request_id=request_id, expires_at=expires_at)
             .on_conflict_do_nothing()
         )
         owner = session.scalar(select(receipts.c.request_id).where(receipts.c.digest == digest))
-    if owner != request_id:
-        log.warning("refused a replayed Slack request (signed at %s)", signed_at.isoformat())
-        return False
-    return True
+    return owner == request_id

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from watchkeep.slack import credentials
 from watchkeep.slack.commands.subcommands import SlashCommands
 from watchkeep.slack.interactive.bolt_app import build_bolt_app
+from watchkeep.slack.interactive.dispatch import SlackDispatch
 from watchkeep.slack.interactive.routes import SlackEndpoints
 from watchkeep.slack.interactive.verify import RequestVerifier
 
@@ -16,17 +17,22 @@ if TYPE_CHECKING:
     from watchkeep.runtime import Runtime
 
 
-def slack_routes(runtime: Runtime) -> APIRouter:
+def slack_dispatch(runtime: Runtime) -> SlackDispatch:
+    """The one dispatch of this process, shared by HTTP and Socket Mode."""
+    bolt, interactions = build_bolt_app(runtime)
+    return SlackDispatch(bolt, interactions, SlashCommands(interactions))
+
+
+def slack_routes(runtime: Runtime, dispatch: SlackDispatch) -> APIRouter:
     def load_secrets() -> list[str]:
         with runtime.db.read() as session:
             return credentials.accepted_signing_secrets(
                 session, runtime.secrets, runtime.clock.now()
             )
 
-    bolt, interactions = build_bolt_app(runtime)
     verifier = RequestVerifier(
         load_secrets,
         lambda: runtime.slack.generation,
         lambda: runtime.clock.now().timestamp(),
     )
-    return SlackEndpoints(bolt, verifier, interactions, SlashCommands(interactions)).router()
+    return SlackEndpoints(dispatch, verifier).router()
