@@ -213,6 +213,25 @@ def retry(
     )
 
 
+def hurry(session: Session, row_id: int, *, due_at: datetime) -> bool:
+    """Bring a waiting row's due time forward to `due_at` (never back), unless a
+    worker holds it now; answers whether it moved. For a handler that learns
+    another row's turn has come sooner than it was told."""
+    moved = session.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.id == row_id,
+            OutboxRow.state == OutboxState.PENDING,
+            OutboxRow.locked_by.is_(None),
+            OutboxRow.due_at > due_at,
+        )
+        .values(due_at=due_at)
+    ).rowcount
+    if moved:
+        session.info[OUTBOX_TOUCHED] = True
+    return bool(moved)
+
+
 def fail(session: Session, job: Job, *, error: str) -> None:
     """Stop trying; the row stays, FAILED, with its error."""
     session.execute(

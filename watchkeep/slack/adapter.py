@@ -40,9 +40,10 @@ class SlackAdapter:
         self.generation += 1
 
     def register(self, handlers: Handlers, bus: EventBus) -> None:
-        handlers.register(JobKind.SLACK_POST, self.delivery.post)
-        handlers.register(JobKind.SLACK_REPLY, self.delivery.reply)
-        handlers.register(JobKind.SLACK_REFRESH, self.delivery.refresh)
+        job = self.delivery.job
+        handlers.register(JobKind.SLACK_POST, job(self.delivery.post))
+        handlers.register(JobKind.SLACK_REPLY, job(self.delivery.reply))
+        handlers.register(JobKind.SLACK_REFRESH, job(self.delivery.refresh))
         handlers.register(JobKind.SLACK_IDENTIFY, self.delivery.identify)
         handlers.register(
             JobKind.SLACK_RESPOND, respond.make_sender(self.gateway, self.config.slack_api_url)

@@ -1,6 +1,6 @@
 """Outbox handlers that talk to Slack: post, reply in thread, refresh, identify.
 
-Each reads what it needs, waits for a rate-limit slot, makes one call, and
+Each reads what it needs, waits its turn in Slack's limits, makes one call, and
 stores the outcome in the transaction that completes its row. Transient
 failures retry until they succeed (a 429 waits exactly Retry-After); permanent
 ones stop, land on the incident's timeline and in the workspace's health.
@@ -10,7 +10,7 @@ message when its lease expires; nothing is ever lost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,16 +19,17 @@ from sqlalchemy.orm import Session
 
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
-from watchkeep.core.models import Incident, TimelineEvent
+from watchkeep.core.models import Incident, TimelineEvent, Urgency
 from watchkeep.crypto import SecretBox
 from watchkeep.outbox import JobKind, keys, queries
 from watchkeep.runbooks.models import IncidentChannel, RunbookThread
 from watchkeep.slack import recovery, render, throttle, workspaces
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
+from watchkeep.slack.limits import limited
 from watchkeep.slack.models import SlackMessageRef, SlackWorkspace
 from watchkeep.slack.users import slack_ids_for_emails
-from watchkeep.worker.handlers import JobContext, PermanentFailure, RetryLater
+from watchkeep.worker.handlers import Handler, JobContext, PermanentFailure, RetryLater
 
 
 @dataclass
@@ -36,6 +37,8 @@ class SlackDelivery:
     gateway: SlackGateway
     box: SecretBox
     base_url: str
+    # Channel names whose id this process has already taught the lanes.
+    _channel_ids: dict[tuple[int, str], str] = field(default_factory=dict, init=False)
 
     def incident_url(self, incident_id: int) -> str:
         return f"{self.base_url.rstrip('/')}/incidents/{incident_id}"
@@ -172,16 +175,19 @@ class SlackDelivery:
         channel: str | None,
         **params: Any,
     ) -> dict[str, Any]:
-        """One paced call to Slack; transient failures become RetryLater, permanent ones raise."""
+        """One paced call to Slack; transient failures become RetryLater, permanent ones raise.
+
+        The call waits its turn in its lane (`throttle.admit`): the job's row
+        sleeps until then and keeps its place. Every Slack call an outbox job
+        makes comes through here, so one model paces them all.
+        """
         now = context.clock.now()
         if workspace.rate_limited_until and workspace.rate_limited_until > now:
-            # Slack said 429 since this job booked its slot: book again behind the back-off.
             raise RetryLater(
                 f"{workspace.team_name or 'workspace'} is rate limited",
                 after_seconds=(workspace.rate_limited_until - now).total_seconds(),
-                payload=_forget_slot(context.job.payload, method, channel),
             )
-        self._take_slot(context, workspace.id, method, channel, now)
+        self._wait_turn(context, workspace.id, method, channel, now)
         if channel is not None:
             params["channel"] = channel
         try:
@@ -192,44 +198,89 @@ class SlackDelivery:
                 row = session.get(SlackWorkspace, workspace.id)
                 if row is not None:
                     row.rate_limited_until = now + timedelta(seconds=exc.retry_after)
-            # Forget the spent slot: the retry books a new one behind the back-off.
-            raise RetryLater(
-                str(exc),
-                after_seconds=exc.retry_after,
-                payload=_forget_slot(context.job.payload, method, channel),
-            ) from exc
+            raise RetryLater(str(exc), after_seconds=exc.retry_after) from exc
         except SlackTransientError as exc:
             raise RetryLater(str(exc)) from exc
+        self._learn_channel(context, workspace.id, method, channel, answer.get("channel"))
         return answer
 
+    def job(self, handler: Handler) -> Handler:
+        """`handler`, leaving no place behind in a pacing lane when its job ends."""
+
+        def run(context: JobContext) -> None:
+            try:
+                handler(context)
+            except RetryLater:
+                raise
+            except BaseException:
+                _leave_lanes(context)
+                raise
+            _leave_lanes(context)
+
+        return run
+
     @staticmethod
-    def _take_slot(
+    def _wait_turn(
         context: JobContext, workspace_id: int, method: str, channel: str | None, now: datetime
     ) -> None:
-        """Go now if a slot is free or was booked for this job earlier; else book one and wait."""
-        slot_name = _slot_name(method, channel)
-        booked = context.job.payload.get("slots", {}).get(slot_name)
-        if booked and datetime.fromisoformat(booked) <= now:
+        """Go now if it is this job's turn; else wait in the lane until it comes."""
+        if not limited(method):
             return
+        payload = context.job.payload
         with context.db.write() as session:
-            slot = throttle.reserve(session, workspace_id, method, channel, now)
-        if slot > now:
-            slots = {**context.job.payload.get("slots", {}), slot_name: slot.isoformat()}
+            turn = throttle.admit(
+                session,
+                workspace_id,
+                method,
+                channel,
+                job_id=context.job.id,
+                urgency=_urgency(session, payload),
+                now=now,
+            )
+        if not turn.go:
             raise RetryLater(
-                f"paced: {method} in {channel or 'the workspace'} at {slot:%H:%M:%S}",
-                after_seconds=(slot - now).total_seconds(),
-                payload={**context.job.payload, "slots": slots},
+                f"paced: {method} in {channel or 'the workspace'}, its turn at {turn.at:%H:%M:%S}",
+                after_seconds=(turn.at - now).total_seconds(),
+                payload={**payload, WAITING: True},
             )
 
+    def _learn_channel(
+        self,
+        context: JobContext,
+        workspace_id: int,
+        method: str,
+        channel: str | None,
+        answered: str | None,
+    ) -> None:
+        """A call addressed to `#name` learns the channel's id, once per process."""
+        if not channel or not answered or channel == answered:
+            return
+        if self._channel_ids.get((workspace_id, channel)) == answered:
+            return
+        with context.db.write() as session:
+            throttle.learn_channel(
+                session, workspace_id, method, channel, answered, context.clock.now()
+            )
+        self._channel_ids[(workspace_id, channel)] = answered
 
-def _slot_name(method: str, channel: str | None) -> str:
-    return f"{method}:{channel or ''}"
+
+# In a job's payload once it has waited in a lane: when it ends, it leaves.
+WAITING = "pacing_waiting"
+
+URGENCY_RANK = {Urgency.HIGH: 0, Urgency.MEDIUM: 1, Urgency.LOW: 2}
 
 
-def _forget_slot(payload: dict[str, Any], method: str, channel: str | None) -> dict[str, Any]:
-    slots = dict(payload.get("slots", {}))
-    slots.pop(_slot_name(method, channel), None)
-    return {**payload, "slots": slots}
+def _urgency(session: Session, payload: dict[str, Any]) -> int:
+    """A job's place among others: its incident's urgency; MEDIUM when it has none."""
+    incident_id = payload.get("incident_id")
+    incident = session.get(Incident, incident_id) if isinstance(incident_id, int) else None
+    return URGENCY_RANK[incident.urgency] if incident is not None else URGENCY_RANK[Urgency.MEDIUM]
+
+
+def _leave_lanes(context: JobContext) -> None:
+    if context.job.payload.get(WAITING):
+        with context.db.write() as session:
+            throttle.forget(session, context.job.id)
 
 
 def _thread(session: Session, payload: dict[str, Any]) -> SlackMessageRef | RunbookThread | None:
