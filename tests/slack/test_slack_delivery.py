@@ -12,9 +12,10 @@ from watchkeep.outbox import JobKind, store
 from watchkeep.outbox.models import OutboxRow, OutboxState
 from watchkeep.runtime import Runtime
 from watchkeep.slack import workspaces
-from watchkeep.slack.limits import LIMITS, Bucket, Window
+from watchkeep.slack.limits import LIMITS, Window
 from watchkeep.worker.handlers import JobContext
 
+from pacing_support import within
 from slack_story import controls
 from support import Api, Delivery, FrozenClock
 
@@ -29,19 +30,6 @@ def slack_rows(runtime: Runtime) -> list[OutboxRow]:
     with runtime.db.read() as session:
         query = select(OutboxRow).where(OutboxRow.kind.startswith("slack.")).order_by(OutboxRow.id)
         return list(session.scalars(query))
-
-
-def within(calls: list[Call], bucket: Bucket) -> bool:
-    """No run of calls came faster than `bucket` allows: n calls span (n - burst) intervals.
-
-    Times are stored to the microsecond, so each may fall a microsecond early.
-    """
-    times, interval = [c.at for c in calls], bucket.interval
-    return all(
-        j - i + 1 <= bucket.burst + (times[j] - times[i] + (j - i) * 1e-6) / interval
-        for i in range(len(times))
-        for j in range(i + 1, len(times))
-    )
 
 
 def within_window(calls: list[Call], window: Window) -> bool:
