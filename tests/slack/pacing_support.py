@@ -74,8 +74,9 @@ def run_lane(db: Database, calls: list[PacedCall], method: str = "chat.postMessa
 
 def alone(calls: list[PacedCall], bucket: Bucket) -> list[float]:
     """When each call would go if its channel had Slack to itself: the time its own
-    queue requires. Per channel, whenever the bucket allows, the most urgent call
-    that has arrived goes (the longest waiting among equals); one arriving at the
+    queue requires. A call that finds nobody waiting and the bucket willing goes at
+    once; otherwise it waits, and whenever the bucket allows, the most urgent
+    waiting call goes (the longest waiting among equals). A call arriving at the
     very moment a waiting call's turn comes goes after it."""
     went = [0.0] * len(calls)
     for channel in {c.channel for c in calls}:
@@ -87,9 +88,13 @@ def alone(calls: list[PacedCall], bucket: Bucket) -> list[float]:
         tat, t = float("-inf"), float("-inf")
         while arrivals or pending:
             if not pending:
-                t = max(t, calls[arrivals[0]].arrives)
-                while arrivals and calls[arrivals[0]].arrives <= t:
-                    pending.append(arrivals.pop(0))
+                index = arrivals.pop(0)
+                t = max(t, calls[index].arrives)
+                if max(t, tat - bucket.tolerance) > t:
+                    pending.append(index)
+                    continue
+                went[index], tat = t, max(tat, t) + bucket.interval
+                continue
             ready = max(t, tat - bucket.tolerance)
             while arrivals and calls[arrivals[0]].arrives < ready:
                 pending.append(arrivals.pop(0))

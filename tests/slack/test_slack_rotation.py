@@ -90,10 +90,9 @@ def test_a_bot_token_pasted_in_the_ui_survives_a_restart_with_the_old_env_token(
         deliver()
     new_token = slack.issue_token(team)
     assert admin_api.put("/api/v1/integrations/slack", {"bot_token": new_token}).status_code == 200
-    with started(runtime, slack_bot_token=team.token) as process:
-        with process.db.read() as session:
-            [workspace] = workspaces.list_workspaces(session)
-            assert workspaces.bot_token(process.secrets, workspace) == new_token
+    with started(runtime, slack_bot_token=team.token) as process, process.db.read() as session:
+        [workspace] = workspaces.list_workspaces(session)
+        assert workspaces.bot_token(process.secrets, workspace) == new_token
 
 
 def test_a_secret_rotated_through_one_replica_is_accepted_by_the_other_at_once(

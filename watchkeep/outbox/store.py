@@ -213,6 +213,12 @@ def retry(
     )
 
 
+def postpone(session: Session, row_id: int, *, due_at: datetime) -> None:
+    """Set the due time of a row enqueued in this transaction (nobody can hold it yet),
+    for work that learns when it may run only once it has its id."""
+    session.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(due_at=due_at))
+
+
 def hurry(session: Session, row_id: int, *, due_at: datetime) -> bool:
     """Bring a waiting row's due time forward to `due_at` (never back), unless a
     worker holds it now; answers whether it moved. For a handler that learns

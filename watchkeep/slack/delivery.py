@@ -280,7 +280,7 @@ def _urgency(session: Session, payload: dict[str, Any]) -> int:
 def _leave_lanes(context: JobContext) -> None:
     if context.job.payload.get(WAITING):
         with context.db.write() as session:
-            throttle.forget(session, context.job.id)
+            throttle.forget(session, context.job.id, context.clock.now())
 
 
 def _thread(session: Session, payload: dict[str, Any]) -> SlackMessageRef | RunbookThread | None:

@@ -4,7 +4,8 @@ Per workspace: a new incident that passes the urgency filter becomes a `post`
 to its routed channel; each later change becomes a thread `reply` (if its
 toggle is on) and a `refresh` of the message. All of an incident's jobs in a
 workspace share one ordering key, so they run in order and only after the
-first message exists. A refresh renders the incident as it is when it runs,
+first message exists. A post takes its place in Slack's pace as it is enqueued
+and sleeps until its turn. A refresh renders the incident as it is when it runs,
 so one waiting refresh stands for any number of changes: a storm of changes
 coalesces into the newest update.
 """
@@ -19,10 +20,10 @@ from sqlalchemy.orm import Session
 from watchkeep import outbox
 from watchkeep.core.events import EventType
 from watchkeep.core.models import Incident
-from watchkeep.outbox import JobKind, keys, queries
+from watchkeep.outbox import JobKind, keys, queries, store
 from watchkeep.outbox.bus import DomainEvent
 from watchkeep.runbooks.models import RunbookThread
-from watchkeep.slack import routing, workspaces
+from watchkeep.slack import delivery, routing, throttle, workspaces
 from watchkeep.slack.models import SlackWorkspace
 
 
@@ -81,9 +82,26 @@ def _announce(
         )
         workspace.last_error_at = now
         return
-    payload = {"workspace_id": workspace.id, "incident_id": incident.id, "channel": channel}
+    payload = {
+        "workspace_id": workspace.id,
+        "incident_id": incident.id,
+        "channel": channel,
+        delivery.WAITING: True,
+    }
     key = keys.slack_incident(workspace.id, incident.id)
-    outbox.enqueue(session, JobKind.SLACK_POST, payload, now=now, ordering_key=key)
+    row_id = outbox.enqueue(session, JobKind.SLACK_POST, payload, now=now, ordering_key=key)
+    # The first of its key, so nothing but Slack's pace holds it: it sleeps until its turn.
+    turn = throttle.place(
+        session,
+        workspace.id,
+        "chat.postMessage",
+        channel,
+        job_id=row_id,
+        urgency=delivery.URGENCY_RANK[incident.urgency],
+        now=now,
+    )
+    if turn > now:
+        store.postpone(session, row_id, due_at=turn)
 
 
 def _follow_up(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -62,43 +62,59 @@ def admit(
     now: datetime,
 ) -> Turn:
     """Whether outbox job `job_id` may make its call now; if not, its place in the lane."""
+    return _turn(session, workspace_id, method, channel, job_id, urgency, now, may_go=True)
+
+
+def place(
+    session: Session,
+    workspace_id: int,
+    method: str,
+    channel: str | None,
+    *,
+    job_id: int,
+    urgency: int,
+    now: datetime,
+) -> datetime:
+    """Give job `job_id`, being enqueued in this transaction, its place in the lane
+    and answer when its turn comes (its row's due time). It takes nothing: the call
+    still asks `admit` when it runs. A storm's jobs then sleep until their turn
+    instead of each running once only to be told to wait."""
+    turn = _turn(session, workspace_id, method, channel, job_id, urgency, now, may_go=False)
+    return turn.at
+
+
+def _turn(
+    session: Session,
+    workspace_id: int,
+    method: str,
+    channel: str | None,
+    job_id: int,
+    urgency: int,
+    now: datetime,
+    *,
+    may_go: bool,
+) -> Turn:
     limits = LIMITS.get(method)
     if limits is None:
-        return Turn(True, now)
+        return Turn(may_go, now)
     key = lane_key(workspace_id, method)
     lane = _Lane.locked(session, key, limits, now)
     channel = lane.canonical(channel)
     t = now.timestamp()
-    mine: Any = None
-    others: list[Any] = []
-    stale: list[int] = []
-    for row in session.execute(
-        select(_W.id, _W.job_id, _W.channel, _W.urgency, _W.since, _W.wake_at).where(_W.lane == key)
-    ):
-        if row.job_id == job_id:
-            mine = row
-        elif row.wake_at.timestamp() + WAITER_GRACE_SECONDS < t:
-            stale.append(row.id)
-        else:
-            others.append(row)
-    if stale:
-        session.execute(delete(_W).where(_W.id.in_(stale)))
+    mine, others = _queue(session, key, limits, lane, channel, job_id, t)
     since = mine.since if mine is not None else now
-    waiters = [
-        Waiter(row.job_id, lane.canonical(row.channel), row.urgency, row.since.timestamp())
-        for row in others
-    ]
+    waiters = [_waiter(lane, row) for row in others]
     waiters.append(Waiter(job_id, channel, urgency, since.timestamp()))
     projected = schedule.project(limits, lane.state, waiters, t)
     _hurry(session, others, projected)
     turn = projected[job_id]
-    if turn <= t + EPSILON:
+    if may_go and turn <= t + EPSILON:
         schedule.take(limits, lane.state, channel, t)
         if mine is not None:
             session.execute(delete(_W).where(_W.id == mine.id))
         lane.save()
         return Turn(True, now)
-    wake_at = _datetime(turn)
+    wake_at = _datetime(max(turn, t))
     if mine is None:
         waiter = _W(lane=key, job_id=job_id, channel=channel, urgency=urgency, since=now)
         waiter.wake_at = wake_at
@@ -113,9 +129,55 @@ def admit(
     return Turn(False, wake_at)
 
 
+def _queue(
+    session: Session,
+    key: str,
+    limits: MethodLimits,
+    lane: _Lane,
+    channel: str,
+    job_id: int,
+    t: float,
+) -> tuple[Any, list[Any]]:
+    """Job `job_id`'s own waiter row (or None), and the live waiters a projection of
+    its call counts; waiters whose job never came back are removed on the way."""
+    mine: Any = None
+    others: list[Any] = []
+    stale: list[int] = []
+    for row in session.execute(_waiters_that_matter(session, key, limits, lane, channel, job_id)):
+        if row.job_id == job_id:
+            mine = row
+        elif row.wake_at.timestamp() + WAITER_GRACE_SECONDS < t:
+            stale.append(row.id)
+        else:
+            others.append(row)
+    if stale:
+        session.execute(delete(_W).where(_W.id.in_(stale)))
+    return mine, others
+
+
+def _waiter(lane: _Lane, row: Any) -> Waiter:
+    return Waiter(row.job_id, lane.canonical(row.channel), row.urgency, row.since.timestamp())
+
+
+def _waiters_that_matter(
+    session: Session, key: str, limits: MethodLimits, lane: _Lane, channel: str, job_id: int
+) -> Any:
+    """The waiters a projection of this call must count: the whole lane while the
+    workspace's window could bind, else only those of its own channel (and itself),
+    since channels are then independent. Most calls of a storm ask the cheap question."""
+    query = select(_W.id, _W.job_id, _W.channel, _W.urgency, _W.since, _W.wake_at).where(
+        _W.lane == key
+    )
+    waiting = session.scalar(select(func.count()).where(_W.lane == key)) or 0
+    if len(lane.state.calls) + waiting + 1 <= limits.workspace.calls:
+        query = query.where(or_(_W.channel == channel, _W.job_id == job_id))
+    return query
+
+
 def _hurry(session: Session, waiters: list[Any], projected: dict[int, float]) -> None:
-    """Wake the waiters whose turn now comes sooner than they were told."""
-    for row in waiters:
+    """Wake the waiters whose turn now comes sooner than they were told (in id order,
+    as every writer of outbox rows locks them, so no two can deadlock)."""
+    for row in sorted(waiters, key=lambda row: row.job_id):
         turn = projected[row.job_id]
         if turn < row.wake_at.timestamp() - HURRY_SECONDS:
             wake_at = _datetime(turn)
@@ -185,9 +247,23 @@ def learn_channel(
     lane.save()
 
 
-def forget(session: Session, job_id: int) -> None:
-    """A job ended: it waits in no lane any more."""
-    session.execute(delete(_W).where(_W.job_id == job_id))
+def forget(session: Session, job_id: int, now: datetime) -> None:
+    """A job ended: it leaves every lane it waited in, and the calls it held up move up
+    (their rows are woken early)."""
+    places = session.execute(select(_W.lane, _W.channel).where(_W.job_id == job_id)).all()
+    for key, channel in places:
+        limits = LIMITS.get(key.split(":", 1)[1])
+        if limits is None:
+            session.execute(delete(_W).where(_W.lane == key, _W.job_id == job_id))
+            continue
+        # The lane first: every writer of its waiters holds it, so none can deadlock.
+        lane = _Lane.locked(session, key, limits, now)
+        session.execute(delete(_W).where(_W.lane == key, _W.job_id == job_id))
+        t = now.timestamp()
+        _, others = _queue(session, key, limits, lane, channel, job_id, t)
+        projected = schedule.project(limits, lane.state, [_waiter(lane, r) for r in others], t)
+        _hurry(session, others, projected)
+        lane.save()
 
 
 class _Lane:
