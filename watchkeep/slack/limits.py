@@ -74,6 +74,7 @@ LIMITS: dict[str, MethodLimits] = {
     "conversations.create": TIER_2,
     "conversations.archive": TIER_2,
     "conversations.setTopic": TIER_2,
+    "conversations.setPurpose": TIER_2,
     "conversations.invite": TIER_3,
     "conversations.info": TIER_3,
     "users.lookupByEmail": TIER_3,
