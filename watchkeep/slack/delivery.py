@@ -39,6 +39,8 @@ class SlackDelivery:
     base_url: str
     # Channel names whose id this process has already taught the lanes.
     _channel_ids: dict[tuple[int, str], str] = field(default_factory=dict, init=False)
+    # Running jobs whose last paced call went (so they wait in no lane), by job id.
+    _went: dict[int, bool] = field(default_factory=dict, init=False)
 
     def incident_url(self, incident_id: int) -> str:
         return f"{self.base_url.rstrip('/')}/incidents/{incident_id}"
@@ -213,15 +215,27 @@ class SlackDelivery:
             except RetryLater:
                 raise
             except BaseException:
-                _leave_lanes(context)
+                self._leave_lanes(context)
                 raise
-            _leave_lanes(context)
+            finally:
+                went = self._went.pop(context.job.id, False)
+            if not went:
+                self._leave_lanes(context)
 
         return run
 
-    @staticmethod
+    def _leave_lanes(self, context: JobContext) -> None:
+        if context.job.payload.get(WAITING):
+            with context.db.write() as session:
+                throttle.forget(session, context.job.id, context.clock.now())
+
     def _wait_turn(
-        context: JobContext, workspace_id: int, method: str, channel: str | None, now: datetime
+        self,
+        context: JobContext,
+        workspace_id: int,
+        method: str,
+        channel: str | None,
+        now: datetime,
     ) -> None:
         """Go now if it is this job's turn; else wait in the lane until it comes."""
         if not limited(method):
@@ -237,6 +251,8 @@ class SlackDelivery:
                 urgency=_urgency(session, payload),
                 now=now,
             )
+        # Its call went: its place in the lane is gone with it, nothing to leave at the end.
+        self._went[context.job.id] = turn.go
         if not turn.go:
             raise RetryLater(
                 f"paced: {method} in {channel or 'the workspace'}, its turn at {turn.at:%H:%M:%S}",
@@ -275,12 +291,6 @@ def _urgency(session: Session, payload: dict[str, Any]) -> int:
     incident_id = payload.get("incident_id")
     incident = session.get(Incident, incident_id) if isinstance(incident_id, int) else None
     return URGENCY_RANK[incident.urgency] if incident is not None else URGENCY_RANK[Urgency.MEDIUM]
-
-
-def _leave_lanes(context: JobContext) -> None:
-    if context.job.payload.get(WAITING):
-        with context.db.write() as session:
-            throttle.forget(session, context.job.id, context.clock.now())
 
 
 def _thread(session: Session, payload: dict[str, Any]) -> SlackMessageRef | RunbookThread | None:
