@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from watchkeep.db.engine import Database
 from watchkeep.outbox import JobKind, store
@@ -144,29 +144,39 @@ def test_a_waiter_whose_turn_comes_sooner_is_woken_early(db: Database) -> None:
         assert session.get(OutboxRow, ids[3]).due_at == now + timedelta(seconds=1)
 
 
-def test_a_waiter_that_never_comes_back_stops_holding_its_place(db: Database) -> None:
+def test_a_waiter_keeps_its_place_while_its_job_lives_and_loses_it_when_its_worker_dies(
+    db: Database,
+) -> None:
     now = START
-    with db.write() as session:
-        for job_id in (1, 2):
-            throttle.admit(
+
+    def admit(job_id: int, at: timedelta) -> throttle.Turn:
+        with db.write() as session:
+            return throttle.admit(
                 session,
                 WORKSPACE_ID,
                 "chat.postMessage",
                 "#x",
                 job_id=job_id,
                 urgency=MEDIUM,
-                now=now,
+                now=now + at,
             )
-        waiting = throttle.admit(
-            session, WORKSPACE_ID, "chat.postMessage", "#x", job_id=3, urgency=MEDIUM, now=now
-        )
-    assert waiting.at == now + timedelta(seconds=1)
-    # Job 3 died; job 4 comes when 3's turn is long gone and goes in its place.
-    later = now + timedelta(seconds=1 + throttle.WAITER_GRACE_SECONDS + 0.5)
+
     with db.write() as session:
-        assert throttle.admit(
-            session, WORKSPACE_ID, "chat.postMessage", "#x", job_id=4, urgency=MEDIUM, now=later
-        ).go
+        ids = [store.enqueue(session, JobKind.SLACK_POST, {}, now=now) for _ in range(4)]
+    assert [admit(i, timedelta()).go for i in ids[:3]] == [True, True, False]
+    # The first two went and are done; the third's worker claims it at its turn and dies.
+    with db.write() as session:
+        session.execute(delete(OutboxRow).where(OutboxRow.id.in_(ids[:2])))
+        session.get(OutboxRow, ids[2]).due_at = now + timedelta(seconds=1)
+        session.get(OutboxRow, ids[3]).due_at = now + timedelta(seconds=1.5)
+        [doomed] = store.claim(
+            session, now=now + timedelta(seconds=1), limit=1, lease_seconds=10, worker_id="doomed"
+        )
+    assert doomed.id == ids[2]
+    # While its lease holds, it may still call: the fourth queues behind it.
+    assert admit(ids[3], timedelta(seconds=1.5)).at == now + timedelta(seconds=2)
+    # Once the lease has run out its place is gone, and the fourth goes.
+    assert admit(ids[3], timedelta(seconds=11.5)).go
 
 
 def test_a_429_pauses_the_whole_lane_for_retry_after(db: Database) -> None:

@@ -24,15 +24,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from watchkeep.outbox import store
+from watchkeep.outbox import queries, store
 from watchkeep.slack import schedule
 from watchkeep.slack.limits import LIMITS, MethodLimits
 from watchkeep.slack.models import SlackPacing, SlackPacingWaiter
 from watchkeep.slack.schedule import EPSILON, LaneState, Waiter
 
-# A waiter whose job has not come back this long after its turn is gone (its job
-# ended another way, or its worker died): the queue moves on without it.
-WAITER_GRACE_SECONDS = 5.0
+# A waiter whose job will not run again (it ended another way, or its worker died
+# holding it) leaves the queue at once. One whose job has not come back this long
+# after its turn is passed over too, whatever keeps it.
+WAITER_GRACE_SECONDS = 60.0
 # Wake a waiter early only when its turn moved by more than this.
 HURRY_SECONDS = 0.05
 
@@ -139,17 +140,21 @@ def _queue(
     t: float,
 ) -> tuple[Any, list[Any]]:
     """Job `job_id`'s own waiter row (or None), and the live waiters a projection of
-    its call counts; waiters whose job never came back are removed on the way."""
+    its call counts; waiters whose job will not come back are removed on the way."""
     mine: Any = None
-    others: list[Any] = []
-    stale: list[int] = []
+    rows = []
     for row in session.execute(_waiters_that_matter(session, key, limits, lane, channel, job_id)):
         if row.job_id == job_id:
             mine = row
-        elif row.wake_at.timestamp() + WAITER_GRACE_SECONDS < t:
-            stale.append(row.id)
         else:
+            rows.append(row)
+    running = queries.still_to_run(session, [row.job_id for row in rows], _datetime(t))
+    others, stale = [], []
+    for row in rows:
+        if row.job_id in running and row.wake_at.timestamp() + WAITER_GRACE_SECONDS >= t:
             others.append(row)
+        else:
+            stale.append(row.id)
     if stale:
         session.execute(delete(_W).where(_W.id.in_(stale)))
     return mine, others
