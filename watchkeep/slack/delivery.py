@@ -11,7 +11,7 @@ message when its lease expires; nothing is ever lost.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,15 +19,15 @@ from sqlalchemy.orm import Session
 
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
-from watchkeep.core.models import Incident, TimelineEvent, Urgency
+from watchkeep.core.models import Incident, TimelineEvent
 from watchkeep.crypto import SecretBox
 from watchkeep.outbox import JobKind, keys, queries
 from watchkeep.runbooks.models import IncidentChannel, RunbookThread
 from watchkeep.slack import recovery, render, throttle, workspaces
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
-from watchkeep.slack.limits import limited
 from watchkeep.slack.models import SlackMessageRef, SlackWorkspace
+from watchkeep.slack.pacing import JobPacing
 from watchkeep.slack.users import slack_ids_for_emails
 from watchkeep.worker.handlers import Handler, JobContext, PermanentFailure, RetryLater
 
@@ -37,10 +37,7 @@ class SlackDelivery:
     gateway: SlackGateway
     box: SecretBox
     base_url: str
-    # Channel names whose id this process has already taught the lanes.
-    _channel_ids: dict[tuple[int, str], str] = field(default_factory=dict, init=False)
-    # Running jobs whose last paced call went (so they wait in no lane), by job id.
-    _went: dict[int, bool] = field(default_factory=dict, init=False)
+    pacing: JobPacing = field(default_factory=JobPacing, init=False)
 
     def incident_url(self, incident_id: int) -> str:
         return f"{self.base_url.rstrip('/')}/incidents/{incident_id}"
@@ -189,7 +186,7 @@ class SlackDelivery:
                 f"{workspace.team_name or 'workspace'} is rate limited",
                 after_seconds=(workspace.rate_limited_until - now).total_seconds(),
             )
-        self._wait_turn(context, workspace.id, method, channel, now)
+        self.pacing.wait_turn(context, workspace.id, method, channel, now)
         if channel is not None:
             params["channel"] = channel
         try:
@@ -203,94 +200,12 @@ class SlackDelivery:
             raise RetryLater(str(exc), after_seconds=exc.retry_after) from exc
         except SlackTransientError as exc:
             raise RetryLater(str(exc)) from exc
-        self._learn_channel(context, workspace.id, method, channel, answer.get("channel"))
+        self.pacing.learn_channel(context, workspace.id, method, channel, answer.get("channel"))
         return answer
 
     def job(self, handler: Handler) -> Handler:
         """`handler`, leaving no place behind in a pacing lane when its job ends."""
-
-        def run(context: JobContext) -> None:
-            try:
-                handler(context)
-            except RetryLater:
-                raise
-            except BaseException:
-                self._leave_lanes(context)
-                raise
-            finally:
-                went = self._went.pop(context.job.id, False)
-            if not went:
-                self._leave_lanes(context)
-
-        return run
-
-    def _leave_lanes(self, context: JobContext) -> None:
-        if context.job.payload.get(WAITING):
-            with context.db.write() as session:
-                throttle.forget(session, context.job.id, context.clock.now())
-
-    def _wait_turn(
-        self,
-        context: JobContext,
-        workspace_id: int,
-        method: str,
-        channel: str | None,
-        now: datetime,
-    ) -> None:
-        """Go now if it is this job's turn; else wait in the lane until it comes."""
-        if not limited(method):
-            return
-        payload = context.job.payload
-        with context.db.write() as session:
-            turn = throttle.admit(
-                session,
-                workspace_id,
-                method,
-                channel,
-                job_id=context.job.id,
-                urgency=_urgency(session, payload),
-                now=now,
-            )
-        # Its call went: its place in the lane is gone with it, nothing to leave at the end.
-        self._went[context.job.id] = turn.go
-        if not turn.go:
-            raise RetryLater(
-                f"paced: {method} in {channel or 'the workspace'}, its turn at {turn.at:%H:%M:%S}",
-                after_seconds=(turn.at - now).total_seconds(),
-                payload={**payload, WAITING: True},
-            )
-
-    def _learn_channel(
-        self,
-        context: JobContext,
-        workspace_id: int,
-        method: str,
-        channel: str | None,
-        answered: str | None,
-    ) -> None:
-        """A call addressed to `#name` learns the channel's id, once per process."""
-        if not channel or not answered or channel == answered:
-            return
-        if self._channel_ids.get((workspace_id, channel)) == answered:
-            return
-        with context.db.write() as session:
-            throttle.learn_channel(
-                session, workspace_id, method, channel, answered, context.clock.now()
-            )
-        self._channel_ids[(workspace_id, channel)] = answered
-
-
-# In a job's payload once it has waited in a lane: when it ends, it leaves.
-WAITING = "pacing_waiting"
-
-URGENCY_RANK = {Urgency.HIGH: 0, Urgency.MEDIUM: 1, Urgency.LOW: 2}
-
-
-def _urgency(session: Session, payload: dict[str, Any]) -> int:
-    """A job's place among others: its incident's urgency; MEDIUM when it has none."""
-    incident_id = payload.get("incident_id")
-    incident = session.get(Incident, incident_id) if isinstance(incident_id, int) else None
-    return URGENCY_RANK[incident.urgency] if incident is not None else URGENCY_RANK[Urgency.MEDIUM]
+        return self.pacing.job(handler)
 
 
 def _thread(session: Session, payload: dict[str, Any]) -> SlackMessageRef | RunbookThread | None:

@@ -23,7 +23,7 @@ from watchkeep.core.models import Incident
 from watchkeep.outbox import JobKind, keys, queries, store
 from watchkeep.outbox.bus import DomainEvent
 from watchkeep.runbooks.models import RunbookThread
-from watchkeep.slack import delivery, routing, throttle, workspaces
+from watchkeep.slack import pacing, routing, throttle, workspaces
 from watchkeep.slack.models import SlackWorkspace
 
 
@@ -86,7 +86,7 @@ def _announce(
         "workspace_id": workspace.id,
         "incident_id": incident.id,
         "channel": channel,
-        delivery.WAITING: True,
+        pacing.WAITING: True,
     }
     key = keys.slack_incident(workspace.id, incident.id)
     row_id = outbox.enqueue(session, JobKind.SLACK_POST, payload, now=now, ordering_key=key)
@@ -97,7 +97,7 @@ def _announce(
         "chat.postMessage",
         channel,
         job_id=row_id,
-        urgency=delivery.URGENCY_RANK[incident.urgency],
+        urgency=pacing.URGENCY_RANK[incident.urgency],
         now=now,
     )
     if turn > now:
