@@ -148,10 +148,13 @@ def _queue(
             mine = row
         else:
             rows.append(row)
-    running = queries.still_to_run(session, [row.job_id for row in rows], _datetime(t))
+    # A waiter whose turn is still ahead sleeps until then; only those past it may be gone.
+    late = [row.job_id for row in rows if row.wake_at.timestamp() < t]
+    running = queries.still_to_run(session, late, _datetime(t))
     others, stale = [], []
     for row in rows:
-        if row.job_id in running and row.wake_at.timestamp() + WAITER_GRACE_SECONDS >= t:
+        woken = row.wake_at.timestamp()
+        if woken >= t or (row.job_id in running and woken + WAITER_GRACE_SECONDS >= t):
             others.append(row)
         else:
             stale.append(row.id)
@@ -173,7 +176,9 @@ def _waiters_that_matter(
     query = select(_W.id, _W.job_id, _W.channel, _W.urgency, _W.since, _W.wake_at).where(
         _W.lane == key
     )
-    waiting = session.scalar(select(func.count()).where(_W.lane == key)) or 0
+    others = select(func.count()).where(_W.lane == key, _W.job_id != job_id)
+    waiting = session.scalar(others) or 0
+    # Every call made or waiting fits in one window: it cannot bind, channels are apart.
     if len(lane.state.calls) + waiting + 1 <= limits.workspace.calls:
         query = query.where(or_(_W.channel == channel, _W.job_id == job_id))
     return query
