@@ -7,7 +7,7 @@ leased, so a worker that dies mid-row gives it back when its lease runs out.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -213,10 +213,12 @@ def retry(
     )
 
 
-def postpone(session: Session, row_id: int, *, due_at: datetime) -> None:
-    """Set the due time of a row enqueued in this transaction (nobody can hold it yet),
-    for work that learns when it may run only once it has its id."""
-    session.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(due_at=due_at))
+def postpone(session: Session, due: Mapping[int, datetime]) -> None:
+    """Set the due times of rows enqueued in this transaction (nobody can hold them
+    yet), by id, for work that learns when it may run only once it has its ids."""
+    if due:
+        rows = [{"id": row_id, "due_at": due_at} for row_id, due_at in due.items()]
+        session.execute(update(OutboxRow), rows)
 
 
 def hurry(session: Session, row_id: int, *, due_at: datetime) -> bool:

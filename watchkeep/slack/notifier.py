@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from watchkeep import outbox
@@ -91,17 +91,29 @@ def _announce(
     key = keys.slack_incident(workspace.id, incident.id)
     row_id = outbox.enqueue(session, JobKind.SLACK_POST, payload, now=now, ordering_key=key)
     # The first of its key, so nothing but Slack's pace holds it: it sleeps until its turn.
-    turn = throttle.place(
-        session,
-        workspace.id,
-        "chat.postMessage",
-        channel,
-        job_id=row_id,
-        urgency=pacing.URGENCY_RANK[incident.urgency],
-        now=now,
-    )
-    if turn > now:
-        store.postpone(session, row_id, due_at=turn)
+    urgency = pacing.URGENCY_RANK[incident.urgency]
+    _place_on_commit(session, workspace.id, throttle.Call(row_id, channel, urgency), now)
+
+
+def _place_on_commit(
+    session: Session, workspace_id: int, call: throttle.Call, now: datetime
+) -> None:
+    """Posts enqueued in one transaction (a batch of events) take their places in the
+    lane together, as it commits: one judgement of the lane for all of them."""
+    pending = session.info.get(_PLACEMENTS)
+    if pending is None:
+        pending = session.info[_PLACEMENTS] = {}
+        event.listen(session, "before_commit", _settle_places, once=True)
+    pending.setdefault(workspace_id, (now, []))[1].append(call)
+
+
+def _settle_places(session: Session) -> None:
+    for workspace_id, (now, calls) in sorted(session.info.pop(_PLACEMENTS, {}).items()):
+        turns = throttle.place(session, workspace_id, "chat.postMessage", calls, now)
+        store.postpone(session, {job: turn for job, turn in turns.items() if turn > now})
+
+
+_PLACEMENTS = "watchkeep.slack.placements"
 
 
 def _follow_up(

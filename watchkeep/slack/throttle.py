@@ -1,6 +1,6 @@
 """Slack's rate limits, shared by every worker through the database.
 
-Each lane (a method in a workspace) is one `slack_pacing` row, locked while a
+Each lane (a method in a workspace) is one `slack_pacing` row (`lanes`), locked while a
 call is judged, so any number of workers and processes take turns exactly as
 one would. An outbox job asks `admit`: it goes now if its turn has come
 (`schedule.project` says so, counting every call waiting in the lane), else it
@@ -19,16 +19,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from watchkeep.outbox import queries, store
 from watchkeep.slack import schedule
+from watchkeep.slack.lanes import Lane
 from watchkeep.slack.limits import LIMITS, MethodLimits
-from watchkeep.slack.models import SlackPacing, SlackPacingWaiter
-from watchkeep.slack.schedule import EPSILON, LaneState, Waiter
+from watchkeep.slack.models import SlackPacingWaiter
+from watchkeep.slack.schedule import EPSILON, Waiter
 
 # A waiter whose job will not run again (it ended another way, or its worker died
 # holding it) leaves the queue at once. One whose job has not come back this long
@@ -63,89 +62,103 @@ def admit(
     now: datetime,
 ) -> Turn:
     """Whether outbox job `job_id` may make its call now; if not, its place in the lane."""
-    return _turn(session, workspace_id, method, channel, job_id, urgency, now, may_go=True)
-
-
-def place(
-    session: Session,
-    workspace_id: int,
-    method: str,
-    channel: str | None,
-    *,
-    job_id: int,
-    urgency: int,
-    now: datetime,
-) -> datetime:
-    """Give job `job_id`, being enqueued in this transaction, its place in the lane
-    and answer when its turn comes (its row's due time). It takes nothing: the call
-    still asks `admit` when it runs. A storm's jobs then sleep until their turn
-    instead of each running once only to be told to wait."""
-    turn = _turn(session, workspace_id, method, channel, job_id, urgency, now, may_go=False)
-    return turn.at
-
-
-def _turn(
-    session: Session,
-    workspace_id: int,
-    method: str,
-    channel: str | None,
-    job_id: int,
-    urgency: int,
-    now: datetime,
-    *,
-    may_go: bool,
-) -> Turn:
     limits = LIMITS.get(method)
     if limits is None:
-        return Turn(may_go, now)
+        return Turn(True, now)
     key = lane_key(workspace_id, method)
-    lane = _Lane.locked(session, key, limits, now)
+    lane = Lane.locked(session, key, limits, now)
     channel = lane.canonical(channel)
     t = now.timestamp()
-    mine, others = _queue(session, key, limits, lane, channel, job_id, t)
-    since = mine.since if mine is not None else now
+    mine, others = _queue(session, key, limits, lane, {channel}, {job_id}, t)
+    since = mine[job_id].since if job_id in mine else now
     waiters = [_waiter(lane, row) for row in others]
     waiters.append(Waiter(job_id, channel, urgency, since.timestamp()))
     projected = schedule.project(limits, lane.state, waiters, t)
     _hurry(session, others, projected)
-    turn = projected[job_id]
-    if may_go and turn <= t + EPSILON:
+    if projected[job_id] <= t + EPSILON:
         schedule.take(limits, lane.state, channel, t)
-        if mine is not None:
-            session.execute(delete(_W).where(_W.id == mine.id))
+        if job_id in mine:
+            session.execute(delete(_W).where(_W.id == mine[job_id].id))
         lane.save()
         return Turn(True, now)
-    wake_at = _datetime(max(turn, t))
-    if mine is None:
-        waiter = _W(lane=key, job_id=job_id, channel=channel, urgency=urgency, since=now)
-        waiter.wake_at = wake_at
-        session.add(waiter)
-    else:
+    wake_at = _datetime(projected[job_id])
+    if job_id in mine:
         session.execute(
             update(_W)
-            .where(_W.id == mine.id)
+            .where(_W.id == mine[job_id].id)
             .values(channel=channel, urgency=urgency, wake_at=wake_at)
         )
+    else:
+        _add_waiters(session, key, [(job_id, channel, urgency, wake_at)], now)
     lane.save()
     return Turn(False, wake_at)
+
+
+def place(
+    session: Session, workspace_id: int, method: str, calls: list[Call], now: datetime
+) -> dict[int, datetime]:
+    """Give jobs being enqueued in this transaction their places in the lane, all at
+    once, and answer when each one's turn comes (its row's due time). Nothing is
+    taken: each call still asks `admit` when it runs. A storm's jobs then sleep
+    until their turn instead of each running once only to be told to wait."""
+    limits = LIMITS.get(method)
+    if limits is None or not calls:
+        return {}
+    key = lane_key(workspace_id, method)
+    lane = Lane.locked(session, key, limits, now)
+    t = now.timestamp()
+    new = [Waiter(c.job_id, lane.canonical(c.channel), c.urgency, t) for c in calls]
+    _, others = _queue(
+        session, key, limits, lane, {w.channel for w in new}, {w.ident for w in new}, t
+    )
+    waiters = [*(_waiter(lane, row) for row in others), *new]
+    projected = schedule.project(limits, lane.state, waiters, t)
+    _hurry(session, others, projected)
+    turns = {w.ident: _datetime(projected[w.ident]) for w in new}
+    _add_waiters(session, key, [(w.ident, w.channel, w.urgency, turns[w.ident]) for w in new], now)
+    lane.save()
+    return turns
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call an outbox job will make: which job, in which channel, how urgent."""
+
+    job_id: int
+    channel: str | None
+    urgency: int
+
+
+def _add_waiters(
+    session: Session, key: str, waiters: list[tuple[int, str, int, datetime]], now: datetime
+) -> None:
+    session.execute(
+        insert(_W),
+        [
+            {"lane": key, "job_id": job_id, "channel": ch, "urgency": u, "since": now, "wake_at": w}
+            for job_id, ch, u, w in waiters
+        ],
+    )
 
 
 def _queue(
     session: Session,
     key: str,
     limits: MethodLimits,
-    lane: _Lane,
-    channel: str,
-    job_id: int,
+    lane: Lane,
+    channels: set[str],
+    jobs: set[int],
     t: float,
-) -> tuple[Any, list[Any]]:
-    """Job `job_id`'s own waiter row (or None), and the live waiters a projection of
-    its call counts; waiters whose job will not come back are removed on the way."""
-    mine: Any = None
+) -> tuple[dict[int, Any], list[Any]]:
+    """The waiter rows of `jobs` (those that have one), and the live waiters a
+    projection of their calls counts; waiters whose job will not come back are
+    removed on the way."""
+    mine: dict[int, Any] = {}
     rows = []
-    for row in session.execute(_waiters_that_matter(session, key, limits, lane, channel, job_id)):
-        if row.job_id == job_id:
-            mine = row
+    query = _waiters_that_matter(session, key, limits, lane, channels, jobs)
+    for row in session.execute(query):
+        if row.job_id in jobs:
+            mine[row.job_id] = row
         else:
             rows.append(row)
     # A waiter whose turn is still ahead sleeps until then; only those past it may be gone.
@@ -163,24 +176,29 @@ def _queue(
     return mine, others
 
 
-def _waiter(lane: _Lane, row: Any) -> Waiter:
+def _waiter(lane: Lane, row: Any) -> Waiter:
     return Waiter(row.job_id, lane.canonical(row.channel), row.urgency, row.since.timestamp())
 
 
 def _waiters_that_matter(
-    session: Session, key: str, limits: MethodLimits, lane: _Lane, channel: str, job_id: int
+    session: Session,
+    key: str,
+    limits: MethodLimits,
+    lane: Lane,
+    channels: set[str],
+    jobs: set[int],
 ) -> Any:
-    """The waiters a projection of this call must count: the whole lane while the
-    workspace's window could bind, else only those of its own channel (and itself),
-    since channels are then independent. Most calls of a storm ask the cheap question."""
+    """The waiters a projection of these calls must count: the whole lane while the
+    workspace's window could bind, else only those of their own channels (and their
+    own), since channels are then independent. Most calls of a storm ask the cheap one."""
     query = select(_W.id, _W.job_id, _W.channel, _W.urgency, _W.since, _W.wake_at).where(
         _W.lane == key
     )
-    others = select(func.count()).where(_W.lane == key, _W.job_id != job_id)
+    others = select(func.count()).where(_W.lane == key, _W.job_id.not_in(jobs))
     waiting = session.scalar(others) or 0
     # Every call made or waiting fits in one window: it cannot bind, channels are apart.
-    if len(lane.state.calls) + waiting + 1 <= limits.workspace.calls:
-        query = query.where(or_(_W.channel == channel, _W.job_id == job_id))
+    if len(lane.state.calls) + waiting + len(jobs) <= limits.workspace.calls:
+        query = query.where(or_(_W.channel.in_(channels), _W.job_id.in_(jobs)))
     return query
 
 
@@ -204,7 +222,7 @@ def take_now(
     limits = LIMITS.get(method)
     if limits is None:
         return 0.0
-    lane = _Lane.locked(session, lane_key(workspace_id, method), limits, now)
+    lane = Lane.locked(session, lane_key(workspace_id, method), limits, now)
     channel = lane.canonical(channel)
     t = now.timestamp()
     at = schedule.earliest(limits, lane.state, channel, t)
@@ -231,7 +249,7 @@ def back_off(
     limits = LIMITS.get(method)
     if limits is None:
         return
-    lane = _Lane.locked(session, lane_key(workspace_id, method), limits, now)
+    lane = Lane.locked(session, lane_key(workspace_id, method), limits, now)
     lane.state.paused_until = max(lane.state.paused_until, now.timestamp() + retry_after)
     lane.save()
 
@@ -245,7 +263,7 @@ def learn_channel(
     if limits is None or limits.channel is None or name == channel_id:
         return
     key = lane_key(workspace_id, method)
-    lane = _Lane.locked(session, key, limits, now)
+    lane = Lane.locked(session, key, limits, now)
     if lane.aliases.get(name) == channel_id:
         return
     lane.aliases[name] = channel_id
@@ -267,53 +285,13 @@ def forget(session: Session, job_id: int, now: datetime) -> None:
             session.execute(delete(_W).where(_W.lane == key, _W.job_id == job_id))
             continue
         # The lane first: every writer of its waiters holds it, so none can deadlock.
-        lane = _Lane.locked(session, key, limits, now)
+        lane = Lane.locked(session, key, limits, now)
         session.execute(delete(_W).where(_W.lane == key, _W.job_id == job_id))
         t = now.timestamp()
-        _, others = _queue(session, key, limits, lane, channel, job_id, t)
+        _, others = _queue(session, key, limits, lane, {channel}, {job_id}, t)
         projected = schedule.project(limits, lane.state, [_waiter(lane, r) for r in others], t)
         _hurry(session, others, projected)
         lane.save()
-
-
-class _Lane:
-    """A locked `slack_pacing` row, as the schedule's state and the names it knows."""
-
-    def __init__(self, row: SlackPacing, limits: MethodLimits, now: datetime) -> None:
-        self.row = row
-        raw = row.state or {}
-        self.state = LaneState(
-            paused_until=row.next_at.timestamp(),
-            calls=[(float(t), str(c)) for t, c in raw.get("calls", [])],
-            tat={str(c): float(t) for c, t in raw.get("tat", {}).items()},
-        )
-        self.aliases: dict[str, str] = dict(raw.get("aliases", {}))
-        schedule.prune(limits, self.state, now.timestamp())
-
-    @classmethod
-    def locked(cls, session: Session, key: str, limits: MethodLimits, now: datetime) -> _Lane:
-        query = select(SlackPacing).where(SlackPacing.key == key).with_for_update()
-        row = session.scalar(query)
-        if row is None:
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            new = insert(SlackPacing).values(key=key, next_at=now, state=None)
-            session.execute(new.on_conflict_do_nothing())
-            row = session.scalar(query.execution_options(populate_existing=True))
-        assert row is not None
-        return cls(row, limits, now)
-
-    def canonical(self, channel: str | None) -> str:
-        channel = channel or ""
-        return self.aliases.get(channel, channel)
-
-    def save(self) -> None:
-        state = self.state
-        self.row.next_at = _datetime(state.paused_until)
-        self.row.state = {
-            "calls": [[t, c] for t, c in state.calls],
-            "tat": dict(state.tat),
-            "aliases": dict(self.aliases),
-        }
 
 
 def _datetime(seconds: float) -> datetime:
