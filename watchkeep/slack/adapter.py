@@ -49,11 +49,11 @@ class SlackAdapter:
             JobKind.SLACK_RESPOND, respond.make_sender(self.gateway, self.config.slack_api_url)
         )
         bus.subscribe(notifier.fan_out)
-        handlers.register(JobKind.SLACK_DM, self.direct_messages.post)
-        handlers.register(JobKind.SLACK_DM_REFRESH, self.direct_messages.refresh)
+        handlers.register(JobKind.SLACK_DM, job(self.direct_messages.post))
+        handlers.register(JobKind.SLACK_DM_REFRESH, job(self.direct_messages.refresh))
         handlers.register_batch(JobKind.SLACK_DM_REPEAT, dm.fire_repeats)
         bus.subscribe(dm.on_event)
-        handlers.register(JobKind.SLACK_USERGROUP_SYNC, self.usergroups.sync)
+        handlers.register(JobKind.SLACK_USERGROUP_SYNC, job(self.usergroups.sync))
 
     def apply_environment(self, db: Database, now: datetime) -> None:
         """WATCHKEEP_SLACK_* settings, at every start: each one whose value differs from
