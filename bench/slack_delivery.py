@@ -10,13 +10,18 @@ per channel is routed there through the JSON API.
 * latency: incidents triggered one at a time, spaced so that neither Slack's
   limits nor Watchkeep's pacing holds them back; p50/p99 from the API's answer
   to the moment the fake Slack recorded the incident's message.
+* quiet channel: a storm of `--quiet-storm` incidents in one channel, and
+  meanwhile one incident a second in each of the other channels in turn; the
+  worst wait (API answer to message in Slack) of those quiet channels, and when
+  the storm's last message went out (Slack's pace for one channel).
 * storm: `--incidents` incidents over `--channels` channels as fast as
-  concurrent clients can create them; the time until every message is in
-  Slack, beside the ideal (the shortest time the fake's limits allow, found by
-  replaying its limiter), as the ratio ideal/actual (1.0 = as fast as Slack
-  allows), and how many calls the fake refused with 429.
+  concurrent clients can create them, on a workspace whose minute is clear;
+  the time until every message is in Slack, beside the ideal (the shortest time
+  the fake's limits allow, found by replaying its limiter), as the ratio
+  ideal/actual (1.0 = as fast as Slack allows), and how many calls the fake
+  refused with 429.
 
-    .venv/bin/python bench/slack_delivery.py [--incidents 500] [--channels 10]
+    .venv/bin/python bench/slack_delivery.py [--incidents 300] [--channels 10]
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import argparse
 import asyncio
 import os
 import re
+import statistics
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -33,7 +39,7 @@ import aiohttp
 import httpx
 
 from watchkeep.fakeslack import Call, FakeSlackServer, RateLimitConfig, SlackState, SystemClock
-from watchkeep.slack import throttle
+from watchkeep.slack.limits import POST
 
 from common import Latencies, Server, postgres_database, running_server
 
@@ -156,6 +162,45 @@ async def _create_all(server: Server, bodies: list[dict], concurrency: int) -> N
 
 
 @dataclass
+class QuietWait:
+    worst: float  # seconds, the longest a quiet channel's message waited
+    waits: list[float]
+    storm_drained: float  # seconds until the storm's channel had all its messages
+    refused: int
+
+
+def measure_quiet_channels(setup: Setup, storm: int, probes: int) -> QuietWait:
+    """A storm in the first channel; meanwhile one incident a second in the others."""
+    state, server = setup.slack.state, setup.server
+    first_call = len(state.calls())
+    started = time.time()
+    bodies = [{"title": f"loud-{i:04d}", "service_id": setup.services[0]} for i in range(storm)]
+    asyncio.run(_create_all(server, bodies, 16))
+    triggered: dict[str, float] = {}
+    headers = {"Authorization": f"Bearer {server.token}"}
+    with httpx.Client(headers=headers, timeout=30) as client:
+        for i in range(probes):
+            title = f"quiet-{i:04d}"
+            service = setup.services[1 + i % (len(setup.services) - 1)]
+            triggered[title] = _trigger(server, client, title, service)
+            time.sleep(1.0)
+    state.wait_for(lambda: len(_parents(state.call_log, "quiet-")) >= probes, 120)
+    state.wait_for(lambda: len(_parents(state.call_log, "loud-")) >= storm, 300)
+    calls = state.calls()[first_call:]
+    posted = _parents(calls, "quiet-")
+    waits = [posted[title] - at for title, at in triggered.items()]
+    drained = max(_parents(calls, "loud-").values()) - started
+    return QuietWait(max(waits), waits, drained, _refused(calls))
+
+
+def wait_for_a_quiet_minute(state: SlackState) -> None:
+    """Until no post of the last minute counts against the workspace any more, on
+    either side: the fake's window and Watchkeep's."""
+    last = max(call.at for call in state.calls() if call.method == "chat.postMessage")
+    time.sleep(max(0.0, last + POST.workspace.seconds + 1.0 - time.time()))
+
+
+@dataclass
 class Storm:
     created: float  # seconds until the API had answered every create
     delivered: float | None  # seconds until the last message was in Slack (None: timed out)
@@ -216,13 +261,12 @@ def ideal_seconds(config: RateLimitConfig, per_channel: list[int]) -> float:
 
 
 def pacing_floor(per_channel: list[int]) -> float:
-    """The shortest time Watchkeep's own pacing (throttle.LIMITS) allows for the same posts."""
-    bounds = [0.0]
-    for limit in throttle.LIMITS["chat.postMessage"]:
-        counts = per_channel if limit.per_channel else [sum(per_channel)]
-        bounds += [
-            max(0, n - limit.burst) * limit.interval.total_seconds() for n in counts if n > 0
-        ]
+    """A lower bound of what Watchkeep's own limits (`slack.limits.POST`) allow for the
+    same posts: each channel's bucket, and the workspace's window."""
+    bucket, window = POST.channel, POST.workspace
+    assert bucket is not None
+    bounds = [max(0, n - bucket.burst) * bucket.interval for n in per_channel if n > 0]
+    bounds.append((max(0, sum(per_channel) - 1) // window.calls) * window.seconds)
     return max(bounds)
 
 
@@ -240,10 +284,18 @@ def run(label: str, database_url: str | None, args: argparse.Namespace) -> None:
             f"{max(latency.seconds) * 1000:7.1f} ms   (n={len(latency.seconds)}, one every "
             f"{args.spacing * 1000:.0f} ms, 429s {refused})"
         )
-        # The storm starts on a quiet workspace: the latency run's posts no longer count
-        # against the fake's 60 s window, and Watchkeep's pacing slots are in the past.
-        time.sleep(5)
-        state.rate_limits.reset()
+        quiet = measure_quiet_channels(setup, args.quiet_storm, args.quiet_probes)
+        print(
+            f"{label:11} quiet    {args.quiet_probes} incidents in quiet channels during a "
+            f"{args.quiet_storm}-incident storm in another: worst wait "
+            f"{quiet.worst * 1000:7.1f} ms (median "
+            f"{statistics.median(quiet.waits) * 1000:6.1f} ms); the storm drained in "
+            f"{quiet.storm_drained:5.1f} s (its channel's pace: "
+            f"{pacing_floor([args.quiet_storm]):5.1f} s)   429s {quiet.refused}"
+        )
+        # The storm starts on a quiet workspace: no earlier post counts against the
+        # minute any more, on either side.
+        wait_for_a_quiet_minute(state)
         storm = run_storm(setup, args.incidents, args.concurrency, args.timeout)
         per_channel = [len(range(c, args.incidents, args.channels)) for c in range(args.channels)]
         ideal = ideal_seconds(state.rate_limits.config, per_channel)
@@ -268,10 +320,12 @@ def run(label: str, database_url: str | None, args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, default=500, help="storm size")
+    parser.add_argument("--incidents", type=int, default=300, help="storm size")
     parser.add_argument("--channels", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=32, help="storm clients")
     parser.add_argument("--latency-incidents", type=int, default=100)
+    parser.add_argument("--quiet-storm", type=int, default=60, help="storm in one channel")
+    parser.add_argument("--quiet-probes", type=int, default=10, help="quiet channels' incidents")
     # 250 ms: 4 posts/s stays under the 300/min workspace limit (100 ms would be 10/s).
     parser.add_argument("--spacing", type=float, default=0.25, help="seconds between triggers")
     parser.add_argument("--timeout", type=float, default=900, help="storm delivery cap, seconds")

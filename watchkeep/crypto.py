@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -12,6 +13,11 @@ class SecretBox:
     def __init__(self, secret_key: str) -> None:
         digest = hashlib.sha256(b"watchkeep-secrets:" + secret_key.encode()).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(digest))
+        self._digest_key = hashlib.sha256(b"watchkeep-digests:" + secret_key.encode()).digest()
+
+    def digest(self, value: str) -> str:
+        """A keyed digest: tells whether a secret is the one seen before, and nothing else."""
+        return hmac.new(self._digest_key, value.encode(), hashlib.sha256).hexdigest()
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()

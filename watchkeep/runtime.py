@@ -61,5 +61,5 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     runtime.slack.register(runtime.handlers, runtime.bus)
     register_oncall(runtime)
     runtime.handoffs.subscribe(usergroups.on_handoff)
-    register_runbooks(runtime, runtime.slack.runbook_steps)
+    register_runbooks(runtime, runtime.slack.runbook_steps, runtime.slack.delivery.job)
     return runtime

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from watchkeep.outbox.kinds import JobKind
@@ -52,6 +55,19 @@ def _exists(session: Session, kind: JobKind, ordering_key: str, *, unstarted: bo
     if unstarted:
         conditions.append(OutboxRow.locked_by.is_(None))
     return bool(session.scalar(select(exists().where(*conditions))))
+
+
+def still_to_run(session: Session, ids: Sequence[int], now: datetime) -> set[int]:
+    """Of these rows, those that will still run: pending, and not held by a worker
+    whose lease has run out (it died; the row runs again only after that)."""
+    if not ids:
+        return set()
+    query = select(OutboxRow.id).where(
+        OutboxRow.id.in_(ids),
+        OutboxRow.state == OutboxState.PENDING,
+        or_(OutboxRow.locked_by.is_(None), OutboxRow.locked_until >= now),
+    )
+    return set(session.scalars(query))
 
 
 def counts_by_state(session: Session, key_prefix: str) -> dict[OutboxState, int]:

@@ -7,7 +7,7 @@ leased, so a worker that dies mid-row gives it back when its lease runs out.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -211,6 +211,33 @@ def retry(
         .where(OutboxRow.id == job.id, OutboxRow.locked_by == job.lease)
         .values(**values)
     )
+
+
+def postpone(session: Session, due: Mapping[int, datetime]) -> None:
+    """Set the due times of rows enqueued in this transaction (nobody can hold them
+    yet), by id, for work that learns when it may run only once it has its ids."""
+    if due:
+        rows = [{"id": row_id, "due_at": due_at} for row_id, due_at in due.items()]
+        session.execute(update(OutboxRow), rows)
+
+
+def hurry(session: Session, row_id: int, *, due_at: datetime) -> bool:
+    """Bring a waiting row's due time forward to `due_at` (never back), unless a
+    worker holds it now; answers whether it moved. For a handler that learns
+    another row's turn has come sooner than it was told."""
+    moved = session.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.id == row_id,
+            OutboxRow.state == OutboxState.PENDING,
+            OutboxRow.locked_by.is_(None),
+            OutboxRow.due_at > due_at,
+        )
+        .values(due_at=due_at)
+    ).rowcount
+    if moved:
+        session.info[OUTBOX_TOUCHED] = True
+    return bool(moved)
 
 
 def fail(session: Session, job: Job, *, error: str) -> None:

@@ -40,41 +40,49 @@ class SlackAdapter:
         self.generation += 1
 
     def register(self, handlers: Handlers, bus: EventBus) -> None:
-        handlers.register(JobKind.SLACK_POST, self.delivery.post)
-        handlers.register(JobKind.SLACK_REPLY, self.delivery.reply)
-        handlers.register(JobKind.SLACK_REFRESH, self.delivery.refresh)
+        job = self.delivery.job
+        handlers.register(JobKind.SLACK_POST, job(self.delivery.post))
+        handlers.register(JobKind.SLACK_REPLY, job(self.delivery.reply))
+        handlers.register(JobKind.SLACK_REFRESH, job(self.delivery.refresh))
         handlers.register(JobKind.SLACK_IDENTIFY, self.delivery.identify)
         handlers.register(
             JobKind.SLACK_RESPOND, respond.make_sender(self.gateway, self.config.slack_api_url)
         )
         bus.subscribe(notifier.fan_out)
-        handlers.register(JobKind.SLACK_DM, self.direct_messages.post)
-        handlers.register(JobKind.SLACK_DM_REFRESH, self.direct_messages.refresh)
+        handlers.register(JobKind.SLACK_DM, job(self.direct_messages.post))
+        handlers.register(JobKind.SLACK_DM_REFRESH, job(self.direct_messages.refresh))
         handlers.register_batch(JobKind.SLACK_DM_REPEAT, dm.fire_repeats)
         bus.subscribe(dm.on_event)
-        handlers.register(JobKind.SLACK_USERGROUP_SYNC, self.usergroups.sync)
+        handlers.register(JobKind.SLACK_USERGROUP_SYNC, job(self.usergroups.sync))
 
     def apply_environment(self, db: Database, now: datetime) -> None:
-        """WATCHKEEP_SLACK_* settings, applied at every start (they win over the UI)."""
+        """WATCHKEEP_SLACK_* settings, at every start: each one whose value differs from
+        what the environment gave last time is applied; an unchanged one leaves alone
+        whatever an admin has set since through the API or the web UI."""
         c = self.config
+        given = {
+            name: value
+            for name, value in (
+                ("client_id", c.slack_client_id),
+                ("client_secret", c.slack_client_secret),
+                ("signing_secret", c.slack_signing_secret),
+                ("app_token", c.slack_app_token),
+                ("bot_token", c.slack_bot_token),
+            )
+            if value
+        }
+        if not given:
+            return
         with db.write() as session:
-            given = {
-                name: value
-                for name, value in (
-                    ("client_id", c.slack_client_id),
-                    ("client_secret", c.slack_client_secret),
-                    ("signing_secret", c.slack_signing_secret),
-                    ("app_token", c.slack_app_token),
-                )
-                if value
-            }
-            if given:
-                credentials.set_app_credentials(session, self.box, given, now=now)
-            if c.slack_bot_token:
+            changed = credentials.environment_changes(session, self.box, given, now=now)
+            token = changed.pop("bot_token", None)
+            if changed:
+                credentials.set_app_credentials(session, self.box, changed, now=now)
+            if token:
                 primary = workspaces.primary_workspace(session)
-                if primary is None or self.token(primary) != c.slack_bot_token:
+                if primary is None or self.token(primary) != token:
                     # Not checked with Slack here: a start must not wait for Slack.
-                    checked = CheckedToken(c.slack_bot_token)
+                    checked = CheckedToken(token)
                     workspaces.store_token(session, self.box, checked, now=now, workspace=primary)
         self.settings_changed()
 

@@ -4,6 +4,12 @@ every workspace.
 
 A rotated signing secret leaves the previous one accepted for a grace period, so
 requests Slack signed just before the rotation still count.
+
+Values given in the environment (`WATCHKEEP_SLACK_*`) follow one rule: the
+environment sets the first value, and a later change through the API or the
+web UI wins until the environment's value itself changes. Each start compares
+the environment with a keyed digest of what it last applied, and applies only
+what differs.
 """
 
 from __future__ import annotations
@@ -82,6 +88,24 @@ def set_app_credentials(
             app.signing_secret_encrypted = box.encrypt(value) if value else None
     app.updated_at = now
     return app
+
+
+def environment_changes(
+    session: Session, box: SecretBox, given: Mapping[str, str], *, now: datetime
+) -> dict[str, str]:
+    """Of the values the environment gives (by name), those to apply at this start:
+    the ones that differ from what the environment gave when last applied. They are
+    remembered as applied."""
+    app = app_credentials(session, now=now)
+    digests = dict(app.environment_digests or {})
+    changed = {}
+    for name, value in given.items():
+        digest = box.digest(f"{name}:{value}")
+        if digests.get(name) != digest:
+            changed[name], digests[name] = value, digest
+    if changed:
+        app.environment_digests = digests
+    return changed
 
 
 def accepted_signing_secrets(session: Session, box: SecretBox, now: datetime) -> list[str]:

@@ -1,6 +1,6 @@
 """Outbox handlers that talk to Slack: post, reply in thread, refresh, identify.
 
-Each reads what it needs, waits for a rate-limit slot, makes one call, and
+Each reads what it needs, waits its turn in Slack's limits, makes one call, and
 stores the outcome in the transaction that completes its row. Transient
 failures retry until they succeed (a 429 waits exactly Retry-After); permanent
 ones stop, land on the incident's timeline and in the workspace's health.
@@ -10,8 +10,8 @@ message when its lease expires; nothing is ever lost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -27,8 +27,9 @@ from watchkeep.slack import recovery, render, throttle, workspaces
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
 from watchkeep.slack.models import SlackMessageRef, SlackWorkspace
+from watchkeep.slack.pacing import JobPacing
 from watchkeep.slack.users import slack_ids_for_emails
-from watchkeep.worker.handlers import JobContext, PermanentFailure, RetryLater
+from watchkeep.worker.handlers import Handler, JobContext, PermanentFailure, RetryLater
 
 
 @dataclass
@@ -36,6 +37,7 @@ class SlackDelivery:
     gateway: SlackGateway
     box: SecretBox
     base_url: str
+    pacing: JobPacing = field(default_factory=JobPacing, init=False)
 
     def incident_url(self, incident_id: int) -> str:
         return f"{self.base_url.rstrip('/')}/incidents/{incident_id}"
@@ -172,16 +174,19 @@ class SlackDelivery:
         channel: str | None,
         **params: Any,
     ) -> dict[str, Any]:
-        """One paced call to Slack; transient failures become RetryLater, permanent ones raise."""
+        """One paced call to Slack; transient failures become RetryLater, permanent ones raise.
+
+        The call waits its turn in its lane (`throttle.admit`): the job's row
+        sleeps until then and keeps its place. Every Slack call an outbox job
+        makes comes through here, so one model paces them all.
+        """
         now = context.clock.now()
         if workspace.rate_limited_until and workspace.rate_limited_until > now:
-            # Slack said 429 since this job booked its slot: book again behind the back-off.
             raise RetryLater(
                 f"{workspace.team_name or 'workspace'} is rate limited",
                 after_seconds=(workspace.rate_limited_until - now).total_seconds(),
-                payload=_forget_slot(context.job.payload, method, channel),
             )
-        self._take_slot(context, workspace.id, method, channel, now)
+        self.pacing.wait_turn(context, workspace.id, method, channel, now)
         if channel is not None:
             params["channel"] = channel
         try:
@@ -192,44 +197,15 @@ class SlackDelivery:
                 row = session.get(SlackWorkspace, workspace.id)
                 if row is not None:
                     row.rate_limited_until = now + timedelta(seconds=exc.retry_after)
-            # Forget the spent slot: the retry books a new one behind the back-off.
-            raise RetryLater(
-                str(exc),
-                after_seconds=exc.retry_after,
-                payload=_forget_slot(context.job.payload, method, channel),
-            ) from exc
+            raise RetryLater(str(exc), after_seconds=exc.retry_after) from exc
         except SlackTransientError as exc:
             raise RetryLater(str(exc)) from exc
+        self.pacing.learn_channel(context, workspace.id, method, channel, answer.get("channel"))
         return answer
 
-    @staticmethod
-    def _take_slot(
-        context: JobContext, workspace_id: int, method: str, channel: str | None, now: datetime
-    ) -> None:
-        """Go now if a slot is free or was booked for this job earlier; else book one and wait."""
-        slot_name = _slot_name(method, channel)
-        booked = context.job.payload.get("slots", {}).get(slot_name)
-        if booked and datetime.fromisoformat(booked) <= now:
-            return
-        with context.db.write() as session:
-            slot = throttle.reserve(session, workspace_id, method, channel, now)
-        if slot > now:
-            slots = {**context.job.payload.get("slots", {}), slot_name: slot.isoformat()}
-            raise RetryLater(
-                f"paced: {method} in {channel or 'the workspace'} at {slot:%H:%M:%S}",
-                after_seconds=(slot - now).total_seconds(),
-                payload={**context.job.payload, "slots": slots},
-            )
-
-
-def _slot_name(method: str, channel: str | None) -> str:
-    return f"{method}:{channel or ''}"
-
-
-def _forget_slot(payload: dict[str, Any], method: str, channel: str | None) -> dict[str, Any]:
-    slots = dict(payload.get("slots", {}))
-    slots.pop(_slot_name(method, channel), None)
-    return {**payload, "slots": slots}
+    def job(self, handler: Handler) -> Handler:
+        """`handler`, leaving no place behind in a pacing lane when its job ends."""
+        return self.pacing.job(handler)
 
 
 def _thread(session: Session, payload: dict[str, Any]) -> SlackMessageRef | RunbookThread | None:

@@ -21,6 +21,7 @@ from watchkeep.db.engine import Database
 from watchkeep.slack import throttle
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.errors import SlackRateLimitedError
+from watchkeep.slack.limits import limited
 from watchkeep.slack.models import SlackWorkspace
 
 # An admin may wait this long for a slot (a channel list of several pages); a click may not.
@@ -47,13 +48,14 @@ class DirectCalls:
         max_wait: float = ADMIN_WAIT_SECONDS,
         **params: Any,
     ) -> dict[str, Any]:
-        """Wait up to `max_wait` for a slot, then call; longer waits are refused."""
-        wait = self._take(workspace.id, method, channel)
-        if wait > max_wait:
-            raise SlackRateLimitedError(method, wait)
-        if wait > 0:
-            # Book the slot, then sleep once: the booking is what keeps its place.
-            time.sleep(self._book(workspace.id, method, channel))
+        """Wait up to `max_wait` for the call to be allowed, then call; longer waits are
+        refused. Nothing is booked while it waits: it asks again when it may go."""
+        waited = 0.0
+        while (wait := self._take(workspace.id, method, channel)) > 0:
+            if waited + wait > max_wait:
+                raise SlackRateLimitedError(method, wait)
+            time.sleep(wait)
+            waited += wait
         if channel is not None:
             params["channel"] = channel
         try:
@@ -76,16 +78,10 @@ class DirectCalls:
             raise
 
     def _take(self, workspace_id: int, method: str, channel: str | None) -> float:
-        if not throttle.limited(method):
+        if not limited(method):
             return 0.0
         with self.db.write() as session:
             return throttle.take_now(session, workspace_id, method, channel, self.clock.now())
-
-    def _book(self, workspace_id: int, method: str, channel: str | None) -> float:
-        now = self.clock.now()
-        with self.db.write() as session:
-            slot = throttle.reserve(session, workspace_id, method, channel, now)
-        return max(0.0, (slot - now).total_seconds())
 
     def _back_off(
         self, workspace_id: int, method: str, channel: str | None, retry_after: float

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from watchkeep.db.base import Base
+from watchkeep.db.base import Base, BigId
 
 DEFAULT_EVENTS = {
     "incident_triggered": True,
@@ -38,6 +39,9 @@ class SlackApp(Base):
     # Written by whichever process holds the Socket Mode connection, for every page to show.
     socket_mode_connected_at: Mapped[datetime | None]
     socket_mode_error: Mapped[str | None] = mapped_column(Text)
+    # Keyed digests of the WATCHKEEP_SLACK_* values last applied at a start, by name:
+    # a start applies a variable only when its value differs (see `credentials`).
+    environment_digests: Mapped[dict[str, str] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime]
 
 
@@ -86,13 +90,33 @@ class SlackMessageRef(Base):
 
 
 class SlackPacing(Base):
-    """Rate-limit state shared by every worker: the theoretical arrival time of
-    the next call for a key (GCRA), and how long Slack told us to back off."""
+    """One lane's rate-limit state (a method in a workspace), shared by every worker.
+
+    `next_at`: no call before it (Slack's Retry-After). `state`: the recent calls,
+    each channel's bucket and the channel names learnt to be ids (`slack.schedule`).
+    """
 
     __tablename__ = "slack_pacing"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     next_at: Mapped[datetime]
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class SlackPacingWaiter(Base):
+    """A job whose Slack call waits its turn in a lane: its place in the queue
+    (channel, urgency, since when) and when it was told to come back."""
+
+    __tablename__ = "slack_pacing_waiters"
+    __table_args__ = (UniqueConstraint("lane", "job_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lane: Mapped[str] = mapped_column(String(200))
+    job_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    channel: Mapped[str] = mapped_column(String(200))
+    urgency: Mapped[int]
+    since: Mapped[datetime]
+    wake_at: Mapped[datetime]
 
 
 class SlackUserLink(Base):

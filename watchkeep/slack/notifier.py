@@ -4,7 +4,8 @@ Per workspace: a new incident that passes the urgency filter becomes a `post`
 to its routed channel; each later change becomes a thread `reply` (if its
 toggle is on) and a `refresh` of the message. All of an incident's jobs in a
 workspace share one ordering key, so they run in order and only after the
-first message exists. A refresh renders the incident as it is when it runs,
+first message exists. A post takes its place in Slack's pace as it is enqueued
+and sleeps until its turn. A refresh renders the incident as it is when it runs,
 so one waiting refresh stands for any number of changes: a storm of changes
 coalesces into the newest update.
 """
@@ -13,16 +14,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from watchkeep import outbox
 from watchkeep.core.events import EventType
 from watchkeep.core.models import Incident
-from watchkeep.outbox import JobKind, keys, queries
+from watchkeep.outbox import JobKind, keys, queries, store
 from watchkeep.outbox.bus import DomainEvent
 from watchkeep.runbooks.models import RunbookThread
-from watchkeep.slack import routing, workspaces
+from watchkeep.slack import pacing, routing, throttle, workspaces
 from watchkeep.slack.models import SlackWorkspace
 
 
@@ -81,9 +82,38 @@ def _announce(
         )
         workspace.last_error_at = now
         return
-    payload = {"workspace_id": workspace.id, "incident_id": incident.id, "channel": channel}
+    payload = {
+        "workspace_id": workspace.id,
+        "incident_id": incident.id,
+        "channel": channel,
+        pacing.WAITING: True,
+    }
     key = keys.slack_incident(workspace.id, incident.id)
-    outbox.enqueue(session, JobKind.SLACK_POST, payload, now=now, ordering_key=key)
+    row_id = outbox.enqueue(session, JobKind.SLACK_POST, payload, now=now, ordering_key=key)
+    # The first of its key, so nothing but Slack's pace holds it: it sleeps until its turn.
+    urgency = pacing.URGENCY_RANK[incident.urgency]
+    _place_on_commit(session, workspace.id, throttle.Call(row_id, channel, urgency), now)
+
+
+def _place_on_commit(
+    session: Session, workspace_id: int, call: throttle.Call, now: datetime
+) -> None:
+    """Posts enqueued in one transaction (a batch of events) take their places in the
+    lane together, as it commits: one judgement of the lane for all of them."""
+    pending = session.info.get(_PLACEMENTS)
+    if pending is None:
+        pending = session.info[_PLACEMENTS] = {}
+        event.listen(session, "before_commit", _settle_places, once=True)
+    pending.setdefault(workspace_id, (now, []))[1].append(call)
+
+
+def _settle_places(session: Session) -> None:
+    for workspace_id, (now, calls) in sorted(session.info.pop(_PLACEMENTS, {}).items()):
+        turns = throttle.place(session, workspace_id, "chat.postMessage", calls, now)
+        store.postpone(session, {job: turn for job, turn in turns.items() if turn > now})
+
+
+_PLACEMENTS = "watchkeep.slack.placements"
 
 
 def _follow_up(

@@ -1,137 +1,235 @@
-"""Slack's rate limits, declared once and shared by every worker through the database.
+"""Slack's rate limits, shared by every worker through the database.
 
-Each limit is a sustained rate plus a burst, kept per channel or per workspace,
-and enforced with GCRA (the "generic cell rate algorithm"): a key stores the
-theoretical time its next call is due; a call may go if that time is no more
-than the burst allowance ahead of now. A call that may not go yet is told how
-long to wait, and its outbox row sleeps exactly that long. A 429 pushes the
-key's time out by Slack's Retry-After, so every worker waits, not just one.
+Each lane (a method in a workspace) is one `slack_pacing` row (`lanes`), locked while a
+call is judged, so any number of workers and processes take turns exactly as
+one would. An outbox job asks `admit`: it goes now if its turn has come
+(`schedule.project` says so, counting every call waiting in the lane), else it
+waits in the lane (`slack_pacing_waiters`) and its row sleeps until its turn.
+Nothing is reserved ahead: a waiting call holds only its place in the queue,
+so a call that arrives in a quiet channel goes at once. When a turn comes
+sooner than a waiter was told, its outbox row is woken early.
+
+Calls a person waits for use `take_now` (go now or be told how long), and a
+429 pauses the lane for Retry-After with `back_off`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from watchkeep.slack.models import SlackPacing
+from watchkeep.outbox import queries, store
+from watchkeep.slack import schedule
+from watchkeep.slack.lanes import Lane
+from watchkeep.slack.limits import LIMITS, MethodLimits
+from watchkeep.slack.models import SlackPacingWaiter
+from watchkeep.slack.schedule import EPSILON, Waiter
+
+# A waiter whose job will not run again (it ended another way, or its worker died
+# holding it) leaves the queue at once. One whose job has not come back this long
+# after its turn is passed over too, whatever keeps it.
+WAITER_GRACE_SECONDS = 60.0
+# Wake a waiter early only when its turn moved by more than this.
+HURRY_SECONDS = 0.05
+
+_W = SlackPacingWaiter
 
 
 @dataclass(frozen=True)
-class Limit:
-    per_minute: float
-    burst: int
-    per_channel: bool = False
+class Turn:
+    """`go` now, or come back `at`."""
 
-    @property
-    def interval(self) -> timedelta:
-        return timedelta(seconds=60 / self.per_minute)
-
-    @property
-    def tolerance(self) -> timedelta:
-        return self.interval * (self.burst - 1)
+    go: bool
+    at: datetime
 
 
-TIER_2 = Limit(per_minute=20, burst=3)
-TIER_3 = Limit(per_minute=50, burst=5)
-TIER_4 = Limit(per_minute=100, burst=10)
-
-# What Slack documents per method (its rate-limit tiers and the one message a second a
-# channel of chat.postMessage), a little under it so we never meet a 429.
-# The workspace-wide cap gets no burst: any burst on top of a sustained rate of
-# "300 a minute" lets more than 300 through in some sixty seconds.
-LIMITS: dict[str, tuple[Limit, ...]] = {
-    "chat.postMessage": (
-        Limit(per_minute=57, burst=3, per_channel=True),
-        Limit(per_minute=290, burst=1),
-    ),
-    "chat.update": (TIER_3,),
-    "conversations.list": (TIER_2,),
-    "conversations.create": (TIER_2,),
-    "conversations.archive": (TIER_2,),
-    "conversations.setTopic": (TIER_2,),
-    "conversations.setPurpose": (TIER_2,),
-    "conversations.history": (TIER_3,),
-    "conversations.invite": (TIER_3,),
-    "users.lookupByEmail": (TIER_3,),
-    "conversations.replies": (TIER_3,),
-    "users.info": (TIER_4,),
-    "views.open": (TIER_4,),
-}
+def lane_key(workspace_id: int, method: str) -> str:
+    return f"{workspace_id}:{method}"
 
 
-def limited(method: str) -> bool:
-    """Whether Watchkeep paces `method` (others, such as auth.test, are not rate-limited
-    per workspace in a way that matters)."""
-    return method in LIMITS
+def admit(
+    session: Session,
+    workspace_id: int,
+    method: str,
+    channel: str | None,
+    *,
+    job_id: int,
+    urgency: int,
+    now: datetime,
+) -> Turn:
+    """Whether outbox job `job_id` may make its call now; if not, its place in the lane."""
+    limits = LIMITS.get(method)
+    if limits is None:
+        return Turn(True, now)
+    key = lane_key(workspace_id, method)
+    lane = Lane.locked(session, key, limits, now)
+    channel = lane.canonical(channel)
+    t = now.timestamp()
+    mine, others = _queue(session, key, limits, lane, {channel}, {job_id}, t)
+    since = mine[job_id].since if job_id in mine else now
+    waiters = [_waiter(lane, row) for row in others]
+    waiters.append(Waiter(job_id, channel, urgency, since.timestamp()))
+    projected = schedule.project(limits, lane.state, waiters, t)
+    _hurry(session, others, projected)
+    if projected[job_id] <= t + EPSILON:
+        schedule.take(limits, lane.state, channel, t)
+        if job_id in mine:
+            session.execute(delete(_W).where(_W.id == mine[job_id].id))
+        lane.save()
+        return Turn(True, now)
+    wake_at = _datetime(projected[job_id])
+    if job_id in mine:
+        session.execute(
+            update(_W)
+            .where(_W.id == mine[job_id].id)
+            .values(channel=channel, urgency=urgency, wake_at=wake_at)
+        )
+    else:
+        _add_waiters(session, key, [(job_id, channel, urgency, wake_at)], now)
+    lane.save()
+    return Turn(False, wake_at)
 
 
-def _keys(workspace_id: int, method: str, channel: str | None) -> list[tuple[str, Limit]]:
-    keys = []
-    for limit in LIMITS.get(method, ()):
-        if limit.per_channel:
-            keys.append((f"{workspace_id}:{method}:{channel or '-'}", limit))
-        else:
-            keys.append((f"{workspace_id}:{method}", limit))
-    return keys
+def place(
+    session: Session, workspace_id: int, method: str, calls: list[Call], now: datetime
+) -> dict[int, datetime]:
+    """Give jobs being enqueued in this transaction their places in the lane, all at
+    once, and answer when each one's turn comes (its row's due time). Nothing is
+    taken: each call still asks `admit` when it runs. A storm's jobs then sleep
+    until their turn instead of each running once only to be told to wait."""
+    limits = LIMITS.get(method)
+    if limits is None or not calls:
+        return {}
+    key = lane_key(workspace_id, method)
+    lane = Lane.locked(session, key, limits, now)
+    t = now.timestamp()
+    new = [Waiter(c.job_id, lane.canonical(c.channel), c.urgency, t) for c in calls]
+    _, others = _queue(
+        session, key, limits, lane, {w.channel for w in new}, {w.ident for w in new}, t
+    )
+    waiters = [*(_waiter(lane, row) for row in others), *new]
+    projected = schedule.project(limits, lane.state, waiters, t)
+    _hurry(session, others, projected)
+    turns = {w.ident: _datetime(projected[w.ident]) for w in new}
+    _add_waiters(session, key, [(w.ident, w.channel, w.urgency, turns[w.ident]) for w in new], now)
+    lane.save()
+    return turns
 
 
-def _locked_rows(session: Session, keys: list[str], now: datetime) -> dict[str, SlackPacing]:
-    # Always in key order: two workers locking the same keys must not deadlock.
-    keys = sorted(keys)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+@dataclass(frozen=True)
+class Call:
+    """A call an outbox job will make: which job, in which channel, how urgent."""
+
+    job_id: int
+    channel: str | None
+    urgency: int
+
+
+def _add_waiters(
+    session: Session, key: str, waiters: list[tuple[int, str, int, datetime]], now: datetime
+) -> None:
     session.execute(
-        insert(SlackPacing)
-        .values([{"key": key, "next_at": now} for key in keys])
-        .on_conflict_do_nothing()
+        insert(_W),
+        [
+            {"lane": key, "job_id": job_id, "channel": ch, "urgency": u, "since": now, "wake_at": w}
+            for job_id, ch, u, w in waiters
+        ],
     )
-    query = (
-        select(SlackPacing)
-        .where(SlackPacing.key.in_(keys))
-        .order_by(SlackPacing.key)
-        .with_for_update()
+
+
+def _queue(
+    session: Session,
+    key: str,
+    limits: MethodLimits,
+    lane: Lane,
+    channels: set[str],
+    jobs: set[int],
+    t: float,
+) -> tuple[dict[int, Any], list[Any]]:
+    """The waiter rows of `jobs` (those that have one), and the live waiters a
+    projection of their calls counts; waiters whose job will not come back are
+    removed on the way."""
+    mine: dict[int, Any] = {}
+    rows = []
+    query = _waiters_that_matter(session, key, limits, lane, channels, jobs)
+    for row in session.execute(query):
+        if row.job_id in jobs:
+            mine[row.job_id] = row
+        else:
+            rows.append(row)
+    # A waiter whose turn is still ahead sleeps until then; only those past it may be gone.
+    late = [row.job_id for row in rows if row.wake_at.timestamp() < t]
+    running = queries.still_to_run(session, late, _datetime(t))
+    others, stale = [], []
+    for row in rows:
+        woken = row.wake_at.timestamp()
+        if woken >= t or (row.job_id in running and woken + WAITER_GRACE_SECONDS >= t):
+            others.append(row)
+        else:
+            stale.append(row.id)
+    if stale:
+        session.execute(delete(_W).where(_W.id.in_(stale)))
+    return mine, others
+
+
+def _waiter(lane: Lane, row: Any) -> Waiter:
+    return Waiter(row.job_id, lane.canonical(row.channel), row.urgency, row.since.timestamp())
+
+
+def _waiters_that_matter(
+    session: Session,
+    key: str,
+    limits: MethodLimits,
+    lane: Lane,
+    channels: set[str],
+    jobs: set[int],
+) -> Any:
+    """The waiters a projection of these calls must count: the whole lane while the
+    workspace's window could bind, else only those of their own channels (and their
+    own), since channels are then independent. Most calls of a storm ask the cheap one."""
+    query = select(_W.id, _W.job_id, _W.channel, _W.urgency, _W.since, _W.wake_at).where(
+        _W.lane == key
     )
-    return {row.key: row for row in session.scalars(query)}
+    others = select(func.count()).where(_W.lane == key, _W.job_id.not_in(jobs))
+    waiting = session.scalar(others) or 0
+    # Every call made or waiting fits in one window: it cannot bind, channels are apart.
+    if len(lane.state.calls) + waiting + len(jobs) <= limits.workspace.calls:
+        query = query.where(or_(_W.channel.in_(channels), _W.job_id.in_(jobs)))
+    return query
 
 
-def reserve(
-    session: Session, workspace_id: int, method: str, channel: str | None, now: datetime
-) -> datetime:
-    """Book the earliest slot for one call: now, or a later time to come back at.
-
-    The slot is taken either way, so calls queue up one interval apart instead
-    of all waking at once to fight over the next slot.
-    """
-    keyed = _keys(workspace_id, method, channel)
-    if not keyed:
-        return now
-    rows = _locked_rows(session, [key for key, _ in keyed], now)
-    slot = now
-    for key, limit in keyed:
-        slot = max(slot, rows[key].next_at - limit.tolerance)
-    for key, limit in keyed:
-        rows[key].next_at = max(rows[key].next_at, slot) + limit.interval
-    return slot
+def _hurry(session: Session, waiters: list[Any], projected: dict[int, float]) -> None:
+    """Wake the waiters whose turn now comes sooner than they were told (in id order,
+    as every writer of outbox rows locks them, so no two can deadlock)."""
+    for row in sorted(waiters, key=lambda row: row.job_id):
+        turn = projected[row.job_id]
+        if turn < row.wake_at.timestamp() - HURRY_SECONDS:
+            wake_at = _datetime(turn)
+            session.execute(update(_W).where(_W.id == row.id).values(wake_at=wake_at))
+            store.hurry(session, row.job_id, due_at=wake_at)
 
 
 def take_now(
     session: Session, workspace_id: int, method: str, channel: str | None, now: datetime
 ) -> float:
-    """Take a slot only if one is free now (answers 0); else take nothing and answer
-    the seconds until one will be, for a caller that cannot wait in the outbox."""
-    keyed = _keys(workspace_id, method, channel)
-    if not keyed:
+    """Take a call's place only if it may go now (answers 0); else take nothing and
+    answer the seconds until it could, for a caller that cannot wait in the outbox.
+    A person waits on these, so they go before the outbox's waiting calls."""
+    limits = LIMITS.get(method)
+    if limits is None:
         return 0.0
-    rows = _locked_rows(session, [key for key, _ in keyed], now)
-    slot = max([now, *(rows[key].next_at - limit.tolerance for key, limit in keyed)])
-    if slot > now:
-        return (slot - now).total_seconds()
-    for key, limit in keyed:
-        rows[key].next_at = max(rows[key].next_at, now) + limit.interval
+    lane = Lane.locked(session, lane_key(workspace_id, method), limits, now)
+    channel = lane.canonical(channel)
+    t = now.timestamp()
+    at = schedule.earliest(limits, lane.state, channel, t)
+    if at > t + EPSILON:
+        return at - t
+    schedule.take(limits, lane.state, channel, t)
+    lane.save()
     return 0.0
 
 
@@ -145,13 +243,56 @@ def back_off(
 ) -> None:
     """Slack answered 429: nobody calls `method` in that workspace before Retry-After.
 
-    Slack's answer does not say which of its limits was met, so every key of
-    the method waits, channel and workspace alike.
+    Slack's answer does not say which of its limits was met, so the whole lane
+    waits, every channel alike.
     """
-    keyed = _keys(workspace_id, method, channel) or [
-        (f"{workspace_id}:{method}", Limit(per_minute=60, burst=1))
-    ]
-    rows = _locked_rows(session, [key for key, _ in keyed], now)
-    for key, limit in keyed:
-        resume = now + timedelta(seconds=retry_after) + limit.tolerance
-        rows[key].next_at = max(rows[key].next_at, resume)
+    limits = LIMITS.get(method)
+    if limits is None:
+        return
+    lane = Lane.locked(session, lane_key(workspace_id, method), limits, now)
+    lane.state.paused_until = max(lane.state.paused_until, now.timestamp() + retry_after)
+    lane.save()
+
+
+def learn_channel(
+    session: Session, workspace_id: int, method: str, name: str, channel_id: str, now: datetime
+) -> None:
+    """Slack answered a call to `#name` with the channel's id: from now on both are
+    one channel, with one bucket (a post goes to `#ops`, its thread replies to `C…`)."""
+    limits = LIMITS.get(method)
+    if limits is None or limits.channel is None or name == channel_id:
+        return
+    key = lane_key(workspace_id, method)
+    lane = Lane.locked(session, key, limits, now)
+    if lane.aliases.get(name) == channel_id:
+        return
+    lane.aliases[name] = channel_id
+    state = lane.state
+    if name in state.tat:
+        state.tat[channel_id] = max(state.tat.pop(name), state.tat.get(channel_id, 0.0))
+    state.calls = [(t, channel_id if c == name else c) for t, c in state.calls]
+    session.execute(update(_W).where(_W.lane == key, _W.channel == name).values(channel=channel_id))
+    lane.save()
+
+
+def forget(session: Session, job_id: int, now: datetime) -> None:
+    """A job ended: it leaves every lane it waited in, and the calls it held up move up
+    (their rows are woken early)."""
+    places = session.execute(select(_W.lane, _W.channel).where(_W.job_id == job_id)).all()
+    for key, channel in places:
+        limits = LIMITS.get(key.split(":", 1)[1])
+        if limits is None:
+            session.execute(delete(_W).where(_W.lane == key, _W.job_id == job_id))
+            continue
+        # The lane first: every writer of its waiters holds it, so none can deadlock.
+        lane = Lane.locked(session, key, limits, now)
+        session.execute(delete(_W).where(_W.lane == key, _W.job_id == job_id))
+        t = now.timestamp()
+        _, others = _queue(session, key, limits, lane, {channel}, {job_id}, t)
+        projected = schedule.project(limits, lane.state, [_waiter(lane, r) for r in others], t)
+        _hurry(session, others, projected)
+        lane.save()
+
+
+def _datetime(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

@@ -58,7 +58,7 @@ class SlackEndpoints:
 
     async def _deliver(self, request: Request, kind: str, parse: Any) -> Response:
         body = await request.body()
-        if not self.verifier.is_valid(body, request.headers):
+        if not await self.verifier.is_valid(body, request.headers):
             return JSONResponse({"detail": "invalid Slack signature"}, status_code=401)
         answer = await self.dispatch.dispatch(kind, parse(body), self._first(body, request))
         if answer.failure is not None and engine.lost_connection_before_commit(answer.failure):
