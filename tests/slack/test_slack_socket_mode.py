@@ -230,7 +230,10 @@ def test_two_replicas_hold_one_connection_and_the_other_takes_over_when_it_dies(
         [message] = slack.messages_in("#ops")
         ada = slack.add_user(team, "ada", email="admin1@example.com")
         turn_on(api, slack)
-        holders = [app for app in (first, second) if app.app.state.socket_mode.connected]
+        # The fake counts the socket as open before the SDK's connect() returns to the holder.
+        replicas = (first, second)
+        slack.wait_for(lambda: any(app.app.state.socket_mode.connected for app in replicas))
+        holders = [app for app in replicas if app.app.state.socket_mode.connected]
         assert len(holders) == 1, "one replica holds the connection"
         assert len(slack.calls("apps.connections.open")) == 1
 
