@@ -1,8 +1,9 @@
 """`/api/v1/runbooks`: runbooks as JSON or YAML documents, their runs, and a preview.
 
 Bodies are JSON, or the same document as YAML with `Content-Type:
-application/yaml`; answers are JSON with `id` and the normalised form. Admins
-write; viewers and responders read.
+application/yaml`; answers are JSON with `id` and the normalised form.
+Organisation admins write every runbook; a team admin writes the runbooks its
+team owns (before and after the change); viewers and responders read.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ import yaml
 from fastapi import APIRouter, Request, Response, status
 from pydantic import Field
 
-from watchkeep.api.deps import Admin, PageDep, Reader, RuntimeDep
+from watchkeep.api.deps import PageDep, Reader, Responder, RuntimeDep
 from watchkeep.api.runbook_runs import RunOut, run_out
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
+from watchkeep.core import incidents
 from watchkeep.core.errors import InvalidInputError
 from watchkeep.core.ids import Id
 from watchkeep.core.text import PROBLEM, first_unstorable
-from watchkeep.runbooks import catalog
+from watchkeep.runbooks import catalog, manual
 from watchkeep.runbooks.models import Runbook, RunbookRun
+from watchkeep.runbooks.permissions import may_write
 from watchkeep.slack.runbook_preview import preview_steps
 
 router = APIRouter(tags=["runbooks"])
@@ -60,6 +63,12 @@ class PreviewIn(StrictModel):
 class PreviewOut(OutModel):
     incident_id: int | None
     steps: list[dict[str, Any]]
+
+
+def _owner(raw: Any) -> int | None:
+    """The owner team a document names (checked properly by the catalog)."""
+    owner = raw.get("owner_team_id") if isinstance(raw, dict) else None
+    return owner if isinstance(owner, int) and not isinstance(owner, bool) else None
 
 
 def _out(runbook: Runbook) -> RunbookOut:
@@ -119,9 +128,10 @@ async def _document(request: Request) -> Any:
     response_model=RunbookOut,
     openapi_extra=_DOCUMENT_BODY,
 )
-async def create_runbook(request: Request, runtime: RuntimeDep, caller: Admin) -> RunbookOut:
+async def create_runbook(request: Request, runtime: RuntimeDep, caller: Responder) -> RunbookOut:
     raw = await _document(request)
     with runtime.db.write() as session:
+        may_write(session, caller.role, caller.user_id, _owner(raw))
         runbook = catalog.create_runbook(
             session, raw, user_id=caller.user_id, now=runtime.clock.now()
         )
@@ -144,12 +154,13 @@ def get_runbook(runbook_id: Id, runtime: RuntimeDep, _: Reader) -> RunbookOut:
 
 @router.put("/runbooks/{runbook_id}", response_model=RunbookOut, openapi_extra=_DOCUMENT_BODY)
 async def replace_runbook(
-    runbook_id: Id, request: Request, runtime: RuntimeDep, caller: Admin
+    runbook_id: Id, request: Request, runtime: RuntimeDep, caller: Responder
 ) -> RunbookOut:
     """Save a whole new document: a new version."""
     raw = await _document(request)
     with runtime.db.write() as session:
         runbook = catalog.get_runbook(session, runbook_id)
+        may_write(session, caller.role, caller.user_id, runbook.owner_team_id, _owner(raw))
         catalog.update_runbook(
             session, runbook, raw, user_id=caller.user_id, now=runtime.clock.now()
         )
@@ -158,12 +169,14 @@ async def replace_runbook(
 
 @router.patch("/runbooks/{runbook_id}", response_model=RunbookOut, openapi_extra=_DOCUMENT_BODY)
 async def patch_runbook(
-    runbook_id: Id, request: Request, runtime: RuntimeDep, caller: Admin
+    runbook_id: Id, request: Request, runtime: RuntimeDep, caller: Responder
 ) -> RunbookOut:
     """Change some top-level keys (`enabled`, `steps`, …): a new version."""
     raw = await _document(request)
     with runtime.db.write() as session:
         runbook = catalog.get_runbook(session, runbook_id)
+        owner = _owner(raw) if isinstance(raw, dict) and "owner_team_id" in raw else None
+        may_write(session, caller.role, caller.user_id, runbook.owner_team_id, owner)
         catalog.patch_runbook(
             session, runbook, raw, user_id=caller.user_id, now=runtime.clock.now()
         )
@@ -171,9 +184,11 @@ async def patch_runbook(
 
 
 @router.delete("/runbooks/{runbook_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_runbook(runbook_id: Id, runtime: RuntimeDep, _: Admin) -> Response:
+def delete_runbook(runbook_id: Id, runtime: RuntimeDep, caller: Responder) -> Response:
     with runtime.db.write() as session:
-        catalog.delete_runbook(session, catalog.get_runbook(session, runbook_id))
+        runbook = catalog.get_runbook(session, runbook_id)
+        may_write(session, caller.role, caller.user_id, runbook.owner_team_id)
+        catalog.delete_runbook(session, runbook)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -200,3 +215,19 @@ def preview(
             now=runtime.clock.now(),
         )
     return PreviewOut(incident_id=incident_id, steps=steps)
+
+
+class RunIn(StrictModel):
+    incident_id: Id
+
+
+@router.post("/runbooks/{runbook_id}/run", status_code=status.HTTP_201_CREATED)
+def run_runbook(runbook_id: Id, body: RunIn, runtime: RuntimeDep, caller: Responder) -> RunOut:
+    """Start a `manual` runbook for an incident (403 unless the caller may use its
+    connection; 409 when it is not manual, disabled, or its connector refuses it)."""
+    with runtime.db.write() as session:
+        runbook = catalog.get_runbook(session, runbook_id)
+        incident = incidents.get_incident(session, body.incident_id)
+        run = manual.start(session, runbook, incident, caller.actor(), runtime.clock.now())
+        session.flush()
+        return run_out.many(session, [run])[0]
