@@ -23,9 +23,7 @@ from watchkeep.core.ids import Id
 from watchkeep.crypto import SecretBox, mask
 from watchkeep.runbooks import connectors
 from watchkeep.runbooks.connectors import Secrets
-from watchkeep.runtime import Runtime
 from watchkeep.slack import connector_admin
-from watchkeep.slack.errors import SlackError
 
 router = APIRouter(prefix="/connectors", tags=["connectors"])
 
@@ -189,31 +187,9 @@ def delete_connector(connector_id: Id, runtime: RuntimeDep, caller: Responder) -
 @router.post("/{connector_id}/test")
 def test_connector(connector_id: Id, runtime: RuntimeDep, caller: Responder) -> dict[str, Any]:
     """auth.test with the connector's token: `ok` and whose token it is, or Slack's error."""
-    return run_test(runtime, connector_id, caller.role, caller.user_id)
-
-
-def run_test(runtime: Runtime, connector_id: int, role: Any, user_id: int) -> dict[str, Any]:
-    """What the API and the web page both do for Test Connection."""
     with runtime.db.read() as session:
-        connector = connectors.get_connector(session, connector_id)
-        teams.require_team_admin(session, role, user_id, connector.team_id)
-    now = runtime.clock.now()
-    try:
-        answer = runtime.slack.connectors.test(connector)
-    except SlackError as exc:
-        with runtime.db.write() as session:
-            row = connectors.get_connector(session, connector_id)
-            row.last_error, row.last_error_at = f"Slack {exc.method} failed: {exc.error}", now
-        return {"ok": False, "error": exc.error, "method": exc.method, "detail": str(exc)}
-    with runtime.db.write() as session:
-        connectors.record_identity(connectors.get_connector(session, connector_id), answer)
-    return {
-        "ok": True,
-        "team": answer.get("team"),
-        "team_id": answer.get("team_id"),
-        "bot_user_id": answer.get("user_id"),
-        "url": answer.get("url"),
-    }
+        _require_admin_of(session, caller, connectors.get_connector(session, connector_id))
+    return runtime.slack.connectors.test(connector_id, runtime.clock.now())
 
 
 def _secrets(body: ConnectorIn | ConnectorPatch) -> Secrets:

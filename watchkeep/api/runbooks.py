@@ -12,7 +12,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-import yaml
 from fastapi import APIRouter, Request, Response, status
 from pydantic import Field
 
@@ -23,7 +22,7 @@ from watchkeep.core import incidents
 from watchkeep.core.errors import InvalidInputError
 from watchkeep.core.ids import Id
 from watchkeep.core.text import PROBLEM, first_unstorable
-from watchkeep.runbooks import catalog, manual
+from watchkeep.runbooks import catalog, manual, yaml_text
 from watchkeep.runbooks.models import Runbook, RunbookRun
 from watchkeep.runbooks.permissions import may_write
 from watchkeep.slack.runbook_preview import preview_steps
@@ -85,36 +84,21 @@ def _out(runbook: Runbook) -> RunbookOut:
     )
 
 
-class _PlainYaml(yaml.SafeLoader):
-    """YAML as a runbook document needs it: what JSON could say, nothing more.
-
-    Timestamps stay text, and anchors/aliases are refused: an alias-laden document of
-    a few kilobytes can expand to gigabytes when it is stored or rendered.
-    """
-
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.YAMLError("anchors and aliases (*name) are not supported")
-        return super().compose_node(parent, index)
-
-
 async def _document(request: Request) -> Any:
     """The body as a document: YAML when the caller says so, else JSON."""
     raw = await request.body()
     kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    try:
-        if kind in YAML_TYPES:
-            document = yaml.load(raw.decode("utf-8"), Loader=_PlainYaml)  # noqa: S506
-        else:
+    if kind in YAML_TYPES:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError("document", f"not valid YAML: {exc}") from None
+        document = yaml_text.load(text)
+    else:
+        try:
             document = json.loads(raw or b"null")
-    except (yaml.YAMLError, ValueError, UnicodeDecodeError, RecursionError) as exc:
-        what = "YAML" if kind in YAML_TYPES else "JSON"
-        raise InvalidInputError("document", f"not valid {what}: {exc}") from None
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise InvalidInputError("document", f"not valid JSON: {exc}") from None
     where = first_unstorable(document)
     if where is not None:
         field = ".".join(str(part) for part in where) or "document"

@@ -72,6 +72,24 @@ class ConnectorAdmin:
         except SlackError:
             return None
 
-    def test(self, connector: Connector) -> dict[str, Any]:
-        """auth.test with the connector's own token (raises SlackError)."""
-        return self.calls.unpaced(senders.token(self.calls.box, connector), "auth.test")
+    def test(self, connector_id: int, now: datetime) -> dict[str, Any]:
+        """Test Connection: auth.test with the connector's own token. `ok` and whose
+        token it is (remembered), or Slack's exact error (kept as its last error)."""
+        with self.calls.db.read() as session:
+            token = senders.token(self.calls.box, connectors.get_connector(session, connector_id))
+        try:
+            answer = self.calls.unpaced(token, "auth.test")
+        except SlackError as exc:
+            with self.calls.db.write() as session:
+                row = connectors.get_connector(session, connector_id)
+                row.last_error, row.last_error_at = f"Slack {exc.method} failed: {exc.error}", now
+            return {"ok": False, "error": exc.error, "method": exc.method, "detail": str(exc)}
+        with self.calls.db.write() as session:
+            connectors.record_identity(connectors.get_connector(session, connector_id), answer)
+        return {
+            "ok": True,
+            "team": answer.get("team"),
+            "team_id": answer.get("team_id"),
+            "bot_user_id": answer.get("user_id"),
+            "url": answer.get("url"),
+        }
