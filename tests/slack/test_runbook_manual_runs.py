@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from runbook_story import runs, save
 
+from watchkeep.core.models import Role
 from watchkeep.fakeslack import Message, SlackState, SlackUserAgent, User, Workspace
 
 from slack_story import texts
@@ -121,3 +122,37 @@ def test_help_lists_run(agent: SlackUserAgent, ada: User) -> None:
         "`/watchkeep run <runbook> [#number]` — run a manual runbook (in an incident's "
         "channel, or by number)"
     ) in texts(reply)[0]
+
+
+def test_the_api_runs_only_what_the_caller_may_use(
+    admin_api: Api,
+    make_token: Callable[..., str],
+    incident: dict,
+    connected: Workspace,
+    slack: SlackState,
+) -> None:
+    viewer = admin_api.as_(make_token(Role.VIEWER))
+    outsider = admin_api.as_(make_token(Role.RESPONDER, "Oli Outsider"))
+    member = admin_api.as_(make_token(Role.RESPONDER, "Mo Member"))
+    users = {u["name"]: u["id"] for u in admin_api.get("/api/v1/users").json()["items"]}
+    team = admin_api.post(
+        "/api/v1/teams", {"name": "payments", "member_ids": [users["Mo Member"]]}
+    ).json()
+    admin_api.post(
+        "/api/v1/connectors",
+        {"name": "payments-bot", "team_id": team["id"], "bot_token": slack.issue_token(connected)},
+    )
+    runbook = save(
+        admin_api, {**STATUS_NOTE, "owner_team_id": team["id"], "connection": "payments-bot"}
+    )
+    path, body = f"/api/v1/runbooks/{runbook['id']}/run", {"incident_id": incident["id"]}
+    assert viewer.post(path, body).status_code == 403
+    refused = outsider.post(path, body)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == (
+        "runbook 'Status note' uses connector 'payments-bot', which only its team may use"
+    )
+    assert runs(admin_api, incident["id"]) == []
+    started = member.post(path, body)
+    assert started.status_code == 201, started.text
+    assert (started.json()["trigger"], started.json()["status"]) == ("manual", "RUNNING")
