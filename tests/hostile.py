@@ -20,7 +20,7 @@ from watchkeep.ingest.models import IntegrationType
 from watchkeep.ingest.webhook import WebhookConfig
 from watchkeep.oncall import policies, schedules
 from watchkeep.oncall.policies import StepSpec, TargetSpec
-from watchkeep.runbooks import catalog, engine
+from watchkeep.runbooks import catalog, connectors, engine
 from watchkeep.runtime import Runtime
 from watchkeep.schema import Base
 from watchkeep.slack import workspaces
@@ -115,7 +115,16 @@ def open_world(runtime: Runtime) -> Iterator[World]:
             now=now,
         )
         run = engine.start_run(db, runbook, incident, "manual", now)
+        connector = connectors.create_connector(
+            db,
+            runtime.secrets,
+            name="payments-bot",
+            team_id=team.id,
+            secrets=connectors.Secrets(bot_token="xoxb-2-fuzz"),
+            now=now,
+        )
         ids = {
+            "connector_id": connector.id,
             "incident_id": incident.id,
             "runbook_id": runbook.id,
             "run_id": run.id,

@@ -1,5 +1,6 @@
 """Every mapped model, imported in one place so that migrations see the whole schema."""
 
+from watchkeep.core import connector_models
 from watchkeep.core import models as core_models
 from watchkeep.db.base import Base
 from watchkeep.ingest import models as ingest_models
@@ -11,6 +12,7 @@ from watchkeep.slack import oauth_states
 
 __all__ = [
     "Base",
+    "connector_models",
     "core_models",
     "ingest_models",
     "oauth_states",

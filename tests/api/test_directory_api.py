@@ -59,6 +59,37 @@ def test_teams_with_members(admin_api: Api) -> None:
     assert admin_api.get("/api/v1/teams").json()["items"] == []
 
 
+def test_team_memberships_carry_a_role(admin_api: Api) -> None:
+    ids = [
+        admin_api.post("/api/v1/users", {"email": f"r{i}@example.com", "name": f"R{i}"}).json()[
+            "id"
+        ]
+        for i in range(3)
+    ]
+    body = {
+        "name": "Payments",
+        "member_ids": [ids[0]],
+        "members": [{"user_id": ids[1], "role": "admin"}, {"user_id": ids[2]}],
+    }
+    team = admin_api.post("/api/v1/teams", body).json()
+    assert [(m["name"], m["role"]) for m in team["members"]] == [
+        ("R0", "member"),
+        ("R1", "admin"),
+        ("R2", "member"),
+    ]
+    path = f"/api/v1/teams/{team['id']}"
+    promoted = admin_api.patch(path, {"members": [{"user_id": ids[2], "role": "admin"}]}).json()
+    assert [(m["name"], m["role"]) for m in promoted["members"]] == [("R2", "admin")]
+    plain = admin_api.patch(path, {"member_ids": [ids[2]]}).json()
+    assert [(m["name"], m["role"]) for m in plain["members"]] == [("R2", "member")]
+    bad = admin_api.patch(path, {"members": [{"user_id": ids[0], "role": "owner"}]})
+    assert bad.status_code == 422
+    unknown = admin_api.patch(path, {"members": [{"user_id": 999, "role": "admin"}]})
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"][0]["loc"] == ["body", "members"]
+    assert admin_api.get(path).json()["members"] == plain["members"]
+
+
 def test_services_belong_to_teams_and_name_a_channel(admin_api: Api) -> None:
     team = admin_api.post("/api/v1/teams", {"name": "Payments"}).json()
     service = admin_api.post(

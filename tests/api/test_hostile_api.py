@@ -40,6 +40,14 @@ MARK = "\x01hostile\x01"
 
 # Bodies a schema cannot make valid on its own (one of two fields, a real zone).
 SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/v1/connectors"): {
+        "type": "slack",
+        "name": "search-bot",
+        "team_id": 1,
+        "bot_token": "xoxb-3-fuzz",
+        "allowed_channels": ["search"],
+        "channel_prefix": "search-",
+    },
     ("POST", "/api/v1/incidents/{incident_id}/snooze"): {"minutes": 30},
     ("POST", "/api/v1/schedules"): {
         "name": "night",

@@ -65,7 +65,7 @@ class IncidentChannelOut(OutModel):
 
     id: str
     name: str
-    workspace_id: int
+    workspace_id: int | None = Field(description="None when a team's connector made it")
     url: str | None
     archived: bool
 

@@ -1,8 +1,9 @@
 """`/api/v1/runbooks`: runbooks as JSON or YAML documents, their runs, and a preview.
 
 Bodies are JSON, or the same document as YAML with `Content-Type:
-application/yaml`; answers are JSON with `id` and the normalised form. Admins
-write; viewers and responders read.
+application/yaml`; answers are JSON with `id` and the normalised form.
+Organisation admins write every runbook; a team admin writes the runbooks its
+team owns (before and after the change); viewers and responders read.
 """
 
 from __future__ import annotations
@@ -11,18 +12,19 @@ import json
 from datetime import datetime
 from typing import Any
 
-import yaml
 from fastapi import APIRouter, Request, Response, status
 from pydantic import Field
 
-from watchkeep.api.deps import Admin, PageDep, Reader, RuntimeDep
+from watchkeep.api.deps import PageDep, Reader, Responder, RuntimeDep
 from watchkeep.api.runbook_runs import RunOut, run_out
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
+from watchkeep.core import incidents
 from watchkeep.core.errors import InvalidInputError
 from watchkeep.core.ids import Id
 from watchkeep.core.text import PROBLEM, first_unstorable
-from watchkeep.runbooks import catalog
+from watchkeep.runbooks import catalog, manual, yaml_text
 from watchkeep.runbooks.models import Runbook, RunbookRun
+from watchkeep.runbooks.permissions import may_write
 from watchkeep.slack.runbook_preview import preview_steps
 
 router = APIRouter(tags=["runbooks"])
@@ -62,6 +64,12 @@ class PreviewOut(OutModel):
     steps: list[dict[str, Any]]
 
 
+def _owner(raw: Any) -> int | None:
+    """The owner team a document names (checked properly by the catalog)."""
+    owner = raw.get("owner_team_id") if isinstance(raw, dict) else None
+    return owner if isinstance(owner, int) and not isinstance(owner, bool) else None
+
+
 def _out(runbook: Runbook) -> RunbookOut:
     doc = runbook.document
     return RunbookOut(
@@ -76,36 +84,21 @@ def _out(runbook: Runbook) -> RunbookOut:
     )
 
 
-class _PlainYaml(yaml.SafeLoader):
-    """YAML as a runbook document needs it: what JSON could say, nothing more.
-
-    Timestamps stay text, and anchors/aliases are refused: an alias-laden document of
-    a few kilobytes can expand to gigabytes when it is stored or rendered.
-    """
-
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.YAMLError("anchors and aliases (*name) are not supported")
-        return super().compose_node(parent, index)
-
-
 async def _document(request: Request) -> Any:
     """The body as a document: YAML when the caller says so, else JSON."""
     raw = await request.body()
     kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    try:
-        if kind in YAML_TYPES:
-            document = yaml.load(raw.decode("utf-8"), Loader=_PlainYaml)  # noqa: S506
-        else:
+    if kind in YAML_TYPES:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError("document", f"not valid YAML: {exc}") from None
+        document = yaml_text.load(text)
+    else:
+        try:
             document = json.loads(raw or b"null")
-    except (yaml.YAMLError, ValueError, UnicodeDecodeError, RecursionError) as exc:
-        what = "YAML" if kind in YAML_TYPES else "JSON"
-        raise InvalidInputError("document", f"not valid {what}: {exc}") from None
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise InvalidInputError("document", f"not valid JSON: {exc}") from None
     where = first_unstorable(document)
     if where is not None:
         field = ".".join(str(part) for part in where) or "document"
@@ -119,9 +112,10 @@ async def _document(request: Request) -> Any:
     response_model=RunbookOut,
     openapi_extra=_DOCUMENT_BODY,
 )
-async def create_runbook(request: Request, runtime: RuntimeDep, caller: Admin) -> RunbookOut:
+async def create_runbook(request: Request, runtime: RuntimeDep, caller: Responder) -> RunbookOut:
     raw = await _document(request)
     with runtime.db.write() as session:
+        may_write(session, caller.role, caller.user_id, _owner(raw))
         runbook = catalog.create_runbook(
             session, raw, user_id=caller.user_id, now=runtime.clock.now()
         )
@@ -144,12 +138,13 @@ def get_runbook(runbook_id: Id, runtime: RuntimeDep, _: Reader) -> RunbookOut:
 
 @router.put("/runbooks/{runbook_id}", response_model=RunbookOut, openapi_extra=_DOCUMENT_BODY)
 async def replace_runbook(
-    runbook_id: Id, request: Request, runtime: RuntimeDep, caller: Admin
+    runbook_id: Id, request: Request, runtime: RuntimeDep, caller: Responder
 ) -> RunbookOut:
     """Save a whole new document: a new version."""
     raw = await _document(request)
     with runtime.db.write() as session:
         runbook = catalog.get_runbook(session, runbook_id)
+        may_write(session, caller.role, caller.user_id, runbook.owner_team_id, _owner(raw))
         catalog.update_runbook(
             session, runbook, raw, user_id=caller.user_id, now=runtime.clock.now()
         )
@@ -158,12 +153,14 @@ async def replace_runbook(
 
 @router.patch("/runbooks/{runbook_id}", response_model=RunbookOut, openapi_extra=_DOCUMENT_BODY)
 async def patch_runbook(
-    runbook_id: Id, request: Request, runtime: RuntimeDep, caller: Admin
+    runbook_id: Id, request: Request, runtime: RuntimeDep, caller: Responder
 ) -> RunbookOut:
     """Change some top-level keys (`enabled`, `steps`, …): a new version."""
     raw = await _document(request)
     with runtime.db.write() as session:
         runbook = catalog.get_runbook(session, runbook_id)
+        owner = _owner(raw) if isinstance(raw, dict) and "owner_team_id" in raw else None
+        may_write(session, caller.role, caller.user_id, runbook.owner_team_id, owner)
         catalog.patch_runbook(
             session, runbook, raw, user_id=caller.user_id, now=runtime.clock.now()
         )
@@ -171,9 +168,11 @@ async def patch_runbook(
 
 
 @router.delete("/runbooks/{runbook_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_runbook(runbook_id: Id, runtime: RuntimeDep, _: Admin) -> Response:
+def delete_runbook(runbook_id: Id, runtime: RuntimeDep, caller: Responder) -> Response:
     with runtime.db.write() as session:
-        catalog.delete_runbook(session, catalog.get_runbook(session, runbook_id))
+        runbook = catalog.get_runbook(session, runbook_id)
+        may_write(session, caller.role, caller.user_id, runbook.owner_team_id)
+        catalog.delete_runbook(session, runbook)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -200,3 +199,19 @@ def preview(
             now=runtime.clock.now(),
         )
     return PreviewOut(incident_id=incident_id, steps=steps)
+
+
+class RunIn(StrictModel):
+    incident_id: Id
+
+
+@router.post("/runbooks/{runbook_id}/run", status_code=status.HTTP_201_CREATED)
+def run_runbook(runbook_id: Id, body: RunIn, runtime: RuntimeDep, caller: Responder) -> RunOut:
+    """Start a `manual` runbook for an incident (403 unless the caller may use its
+    connection; 409 when it is not manual, disabled, or its connector refuses it)."""
+    with runtime.db.write() as session:
+        runbook = catalog.get_runbook(session, runbook_id)
+        incident = incidents.get_incident(session, body.incident_id)
+        run = manual.start(session, runbook, incident, caller.actor(), runtime.clock.now())
+        session.flush()
+        return run_out.many(session, [run])[0]

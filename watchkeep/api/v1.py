@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from watchkeep.api import (
+    connectors,
     escalation_policies,
     incidents,
     integrations,
@@ -33,5 +34,6 @@ for module in (
     tokens,
     runbooks,
     runbook_runs,
+    connectors,
 ):
     router.include_router(module.router)

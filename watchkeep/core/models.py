@@ -115,6 +115,14 @@ class SignInAttempt(Base):
     attempted_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class TeamRole(enum.StrEnum):
+    """A membership: a plain member, or a team admin (manages the team's connectors and
+    runbooks; organisation admins manage everything)."""
+
+    MEMBER = "member"
+    ADMIN = "admin"
+
+
 class TeamMember(Base):
     __tablename__ = "team_members"
 
@@ -124,6 +132,11 @@ class TeamMember(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    role: Mapped[TeamRole] = mapped_column(
+        _enum(TeamRole), default=TeamRole.MEMBER, server_default=TeamRole.MEMBER.name
+    )
+
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 class Team(Base):
@@ -134,8 +147,12 @@ class Team(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
 
+    # Read-only view of who is in the team; memberships (with their roles) are written.
     members: Mapped[list[User]] = relationship(
-        secondary="team_members", order_by="User.name", lazy="selectin"
+        secondary="team_members", order_by="User.name", lazy="selectin", viewonly=True
+    )
+    memberships: Mapped[list[TeamMember]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
     )
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from watchkeep.core.errors import ConflictError, NotFoundError
+from watchkeep.core.errors import ConflictError, InvalidInputError, NotFoundError
 from watchkeep.core.models import Team
-from watchkeep.runbooks import document
+from watchkeep.runbooks import connectors, document
 from watchkeep.runbooks.models import Runbook, RunbookVersion
 
 
@@ -100,6 +100,10 @@ def _checked(session: Session, raw: Any, *, runbook_id: int | None) -> dict[str,
     team_id = doc["owner_team_id"]
     if team_id is not None and session.get(Team, team_id) is None:
         raise document.DocumentError("owner_team_id", f"team {team_id} not found")
+    try:
+        doc["connection"] = connectors.check_connection(session, doc["connection"], team_id)
+    except InvalidInputError as exc:
+        raise document.DocumentError(exc.field, exc.message) from None
     return doc
 
 

@@ -297,11 +297,13 @@ def _check_templates(index: int, step: dict[str, Any], given: dict[str, tuple[st
 
 
 def _connection(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise DocumentError("connection", "connection is 'org' or a connector's name")
-    if value.strip() != "org":
-        raise DocumentError("connection", "only the organisation's Slack ('org') is available")
-    return "org"
+    """'org', or a connector's name or id (whether it exists, and whether this
+    runbook's team may use it, is the catalog's check: it needs the database)."""
+    if _is_int(value):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise DocumentError("connection", "connection is 'org' or a connector's name or id")
+    return value.strip()
 
 
 def _text(value: Any, field: str) -> str:

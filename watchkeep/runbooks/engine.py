@@ -27,7 +27,7 @@ from watchkeep.core.actors import Actor
 from watchkeep.core.errors import ConflictError
 from watchkeep.core.models import Incident
 from watchkeep.outbox import JobKind, keys
-from watchkeep.runbooks import audience, catalog, summary
+from watchkeep.runbooks import audience, catalog, connectors, summary
 from watchkeep.runbooks.context import incident_context, render_step
 from watchkeep.runbooks.models import (
     IncidentChannel,
@@ -61,6 +61,8 @@ class StepWork:
     position: int
     incident_id: int
     connection: str
+    # The connector the runbook uses (checked again for this step); None: the organisation's.
+    connector_id: int | None
     operation: str
     params: dict[str, Any]
     # What earlier attempts of this step made; `save` keeps more of it at once.
@@ -177,6 +179,8 @@ class Engine:
                 work = self._work(session, loaded, position, context)
             except TemplateProblem as exc:
                 problem = StepFailed("template_error", str(exc))
+            except connectors.ConnectionRefused as exc:
+                problem = StepFailed(exc.error, exc.detail)
         if work is None:
             self._settle_failure(context, loaded, position, problem)
             return
@@ -193,6 +197,7 @@ class Engine:
     def _work(
         self, session: Session, loaded: _Loaded, position: int, context: JobContext
     ) -> StepWork:
+        connector = connectors.connector_for_run(session, loaded.document)
         incident = session.get(Incident, loaded.incident_id)
         assert incident is not None
         fallback = self.executor.notification_channel(session, incident.id)
@@ -211,6 +216,7 @@ class Engine:
             position=position,
             incident_id=incident.id,
             connection=loaded.document.get("connection", "org"),
+            connector_id=connector.id if connector is not None else None,
             operation=loaded.step["operation"],
             params=params,
             result=dict(loaded.result),
@@ -333,7 +339,8 @@ def _record_outcome(
         if channel is None:
             channel = IncidentChannel(incident_id=incident.id, created_at=now)
             session.add(channel)
-        channel.workspace_id = result["workspace_id"]
+        channel.workspace_id = result.get("workspace_id")
+        channel.connector_id = result.get("connector_id")
         channel.channel_id, channel.name = result["channel_id"], result["channel_name"]
         channel.run_id, channel.archived_at = loaded.run_id, None
         session.flush()
@@ -347,7 +354,8 @@ def _record_outcome(
             data={
                 "channel_id": result["channel_id"],
                 "channel": result["channel_name"],
-                "workspace_id": result["workspace_id"],
+                "workspace_id": result.get("workspace_id"),
+                "connector_id": result.get("connector_id"),
                 "run_id": loaded.run_id,
             },
         )
@@ -355,7 +363,8 @@ def _record_outcome(
         session.add(
             RunbookThread(
                 incident_id=incident.id,
-                workspace_id=result["workspace_id"],
+                workspace_id=result.get("workspace_id"),
+                connector_id=result.get("connector_id"),
                 channel_id=result["channel_id"],
                 ts=result["ts"],
                 created_at=now,

@@ -111,8 +111,12 @@ class IncidentChannel(Base):
     incident_id: Mapped[int] = mapped_column(
         ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
     )
-    workspace_id: Mapped[int] = mapped_column(
+    # The organisation's workspace, or (when a connector made it) None and the connector.
+    workspace_id: Mapped[int | None] = mapped_column(
         ForeignKey("slack_workspaces.id", ondelete="CASCADE"), index=True
+    )
+    connector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connectors.id", ondelete="CASCADE"), index=True
     )
     channel_id: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(80))
@@ -132,7 +136,12 @@ class RunbookThread(Base):
     incident_id: Mapped[int] = mapped_column(
         ForeignKey("incidents.id", ondelete="CASCADE"), index=True
     )
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("slack_workspaces.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int | None] = mapped_column(
+        ForeignKey("slack_workspaces.id", ondelete="CASCADE")
+    )
+    connector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connectors.id", ondelete="CASCADE")
+    )
     channel_id: Mapped[str] = mapped_column(String(32))
     ts: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]

@@ -13,6 +13,7 @@ from watchkeep.outbox import JobKind
 from watchkeep.outbox.bus import EventBus
 from watchkeep.slack import credentials, dm, notifier, usergroups, workspaces
 from watchkeep.slack.client import SlackGateway
+from watchkeep.slack.connector_admin import ConnectorAdmin
 from watchkeep.slack.delivery import SlackDelivery
 from watchkeep.slack.direct import DirectCalls
 from watchkeep.slack.interactive import respond
@@ -29,6 +30,7 @@ class SlackAdapter:
         self.delivery = SlackDelivery(self.gateway, box, config.base_url)
         self.direct = DirectCalls(db, self.gateway, box, clock)
         self.admin = WorkspaceAdmin(self.direct)
+        self.connectors = ConnectorAdmin(self.direct)
         # The executor of runbook steps, handed to the runbook engine at start-up.
         self.runbook_steps = SlackRunbookSteps(self.delivery)
         self.direct_messages = dm.DirectMessages(self.delivery)

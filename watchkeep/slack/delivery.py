@@ -23,11 +23,12 @@ from watchkeep.core.models import Incident, TimelineEvent
 from watchkeep.crypto import SecretBox
 from watchkeep.outbox import JobKind, keys, queries
 from watchkeep.runbooks.models import IncidentChannel, RunbookThread
-from watchkeep.slack import recovery, render, throttle, workspaces
+from watchkeep.slack import recovery, render, senders, throttle, workspaces
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
 from watchkeep.slack.models import SlackMessageRef, SlackWorkspace
 from watchkeep.slack.pacing import JobPacing
+from watchkeep.slack.senders import Sender
 from watchkeep.slack.users import slack_ids_for_emails
 from watchkeep.worker.handlers import Handler, JobContext, PermanentFailure, RetryLater
 
@@ -169,7 +170,7 @@ class SlackDelivery:
     def call(
         self,
         context: JobContext,
-        workspace: SlackWorkspace,
+        workspace: Sender,
         method: str,
         channel: str | None,
         **params: Any,
@@ -178,7 +179,8 @@ class SlackDelivery:
 
         The call waits its turn in its lane (`throttle.admit`): the job's row
         sleeps until then and keeps its place. Every Slack call an outbox job
-        makes comes through here, so one model paces them all.
+        makes comes through here, so one model paces them all. `workspace` may
+        be a team's connector: its own token, its own lanes, its own health.
         """
         now = context.clock.now()
         if workspace.rate_limited_until and workspace.rate_limited_until > now:
@@ -186,21 +188,22 @@ class SlackDelivery:
                 f"{workspace.team_name or 'workspace'} is rate limited",
                 after_seconds=(workspace.rate_limited_until - now).total_seconds(),
             )
-        self.pacing.wait_turn(context, workspace.id, method, channel, now)
+        owner = senders.lane_owner(workspace)
+        self.pacing.wait_turn(context, owner, method, channel, now)
         if channel is not None:
             params["channel"] = channel
         try:
-            answer = self.gateway.call(workspaces.bot_token(self.box, workspace), method, **params)
+            answer = self.gateway.call(senders.token(self.box, workspace), method, **params)
         except SlackRateLimitedError as exc:
             with context.db.write() as session:
-                throttle.back_off(session, workspace.id, method, channel, now, exc.retry_after)
-                row = session.get(SlackWorkspace, workspace.id)
+                throttle.back_off(session, owner, method, channel, now, exc.retry_after)
+                row = session.get(type(workspace), workspace.id)
                 if row is not None:
                     row.rate_limited_until = now + timedelta(seconds=exc.retry_after)
             raise RetryLater(str(exc), after_seconds=exc.retry_after) from exc
         except SlackTransientError as exc:
             raise RetryLater(str(exc)) from exc
-        self.pacing.learn_channel(context, workspace.id, method, channel, answer.get("channel"))
+        self.pacing.learn_channel(context, owner, method, channel, answer.get("channel"))
         return answer
 
     def job(self, handler: Handler) -> Handler:

@@ -51,6 +51,8 @@ def _reply_in_runbook_threads(
         select(RunbookThread).where(RunbookThread.incident_id == incident.id)
     ).all()
     for thread in threads:
+        if thread.workspace_id is None:
+            continue  # a connector's thread: the organisation's bot may not be in its channel
         workspace = session.get(SlackWorkspace, thread.workspace_id)
         if workspace is None or not routing.replies_to(workspace, event.type):
             continue

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from watchkeep.core.models import Incident, Urgency
 from watchkeep.slack import throttle
 from watchkeep.slack.limits import limited
+from watchkeep.slack.throttle import LaneOwner
 from watchkeep.worker.handlers import Handler, JobContext, RetryLater
 
 # In a job's payload once it has a place in a lane: when it ends, it leaves.
@@ -29,7 +30,7 @@ URGENCY_RANK = {Urgency.HIGH: 0, Urgency.MEDIUM: 1, Urgency.LOW: 2}
 class JobPacing:
     def __init__(self) -> None:
         # Channel names whose id this process has already taught the lanes.
-        self._channel_ids: dict[tuple[int, str], str] = {}
+        self._channel_ids: dict[tuple[LaneOwner, str], str] = {}
         # Running jobs whose last paced call went (so they wait in no lane), by job id.
         self._went: dict[int, bool] = {}
 
@@ -54,7 +55,7 @@ class JobPacing:
     def wait_turn(
         self,
         context: JobContext,
-        workspace_id: int,
+        workspace_id: LaneOwner,
         method: str,
         channel: str | None,
         now: datetime,
@@ -85,7 +86,7 @@ class JobPacing:
     def learn_channel(
         self,
         context: JobContext,
-        workspace_id: int,
+        workspace_id: LaneOwner,
         method: str,
         channel: str | None,
         answered: str | None,

@@ -14,8 +14,9 @@ from typing import Any
 
 from watchkeep.runbooks.context import channel_name
 from watchkeep.runbooks.engine import StepFailed, StepWork
+from watchkeep.slack import senders
 from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
-from watchkeep.slack.models import SlackWorkspace
+from watchkeep.slack.senders import Sender
 from watchkeep.worker.handlers import JobContext, RetryLater
 
 MAX_SUFFIX = 50
@@ -33,7 +34,7 @@ def outcome_known(exc: RetryLater) -> bool:
 
 
 def find_by_name(
-    steps: Any, context: JobContext, workspace: SlackWorkspace, name: str
+    steps: Any, context: JobContext, workspace: Sender, name: str
 ) -> dict[str, Any] | None:
     """The channel called `name` (public, or private with the bot in it), or None."""
     cursor = ""
@@ -55,7 +56,7 @@ def find_by_name(
             return None
 
 
-def create(steps: Any, context: JobContext, workspace: SlackWorkspace, work: StepWork) -> None:
+def create(steps: Any, context: JobContext, workspace: Sender, work: StepWork) -> None:
     """Make (or adopt) the incident channel; its id is saved before anything else happens."""
     result, params = work.result, work.params
     base = params["name"]
@@ -93,9 +94,9 @@ def create(steps: Any, context: JobContext, workspace: SlackWorkspace, work: Ste
         _adopt(work, workspace, answer["channel"])
 
 
-def _adopt(work: StepWork, workspace: SlackWorkspace, channel: dict[str, Any]) -> None:
+def _adopt(work: StepWork, workspace: Sender, channel: dict[str, Any]) -> None:
     work.result.update(
-        workspace_id=workspace.id, channel_id=channel["id"], channel_name=channel["name"]
+        **senders.made_by(workspace), channel_id=channel["id"], channel_name=channel["name"]
     )
     work.result.pop("attempted", None)
     work.save(work.result)

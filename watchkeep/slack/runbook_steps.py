@@ -17,13 +17,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from watchkeep.core.connector_models import Connector
+from watchkeep.runbooks import connectors
 from watchkeep.runbooks.engine import StepFailed, StepWork
 from watchkeep.runbooks.models import IncidentChannel
-from watchkeep.slack import runbook_blocks, runbook_channels, workspaces
+from watchkeep.slack import runbook_blocks, runbook_channels, senders, workspaces
 from watchkeep.slack.delivery import SlackDelivery
 from watchkeep.slack.errors import SlackPermanentError
-from watchkeep.slack.models import SlackMessageRef, SlackWorkspace
+from watchkeep.slack.models import SlackMessageRef
 from watchkeep.slack.runbook_channels import is_channel_id, outcome_known
+from watchkeep.slack.senders import Sender
 from watchkeep.slack.users import slack_ids_for_emails
 from watchkeep.worker.handlers import JobContext, RetryLater
 
@@ -52,15 +55,28 @@ class SlackRunbookSteps:
         return self.delivery.incident_url(incident_id)
 
     def execute(self, context: JobContext, work: StepWork) -> dict[str, Any]:
-        workspace = self._workspace(context)
-        work.result.setdefault("workspace_id", workspace.id)
+        sender = self._sender(context, work)
+        for key, value in senders.made_by(sender).items():
+            work.result.setdefault(key, value)
         try:
-            return getattr(self, f"_{work.operation}")(context, workspace, work)
+            result = getattr(self, f"_{work.operation}")(context, sender, work)
         except SlackPermanentError as exc:
+            _health(context, sender, f"Slack {exc.method} failed: {exc.error}")
             raise StepFailed(exc.error, exc.method) from exc
+        except StepFailed as exc:
+            _health(context, sender, f"runbook step failed: {exc}")
+            raise
+        _health(context, sender, None)
+        return result
 
-    def _workspace(self, context: JobContext) -> SlackWorkspace:
+    def _sender(self, context: JobContext, work: StepWork) -> Sender:
+        """The runbook's connection: a team's connector, else the primary workspace."""
         with context.db.read() as session:
+            if work.connector_id is not None:
+                connector = session.get(Connector, work.connector_id)
+                if connector is None:
+                    raise StepFailed("connector_not_found", f"connector {work.connector_id}")
+                return connector
             workspace = workspaces.primary_workspace(session)
         if workspace is None:
             raise StepFailed("not_connected", "no Slack workspace is connected")
@@ -68,8 +84,18 @@ class SlackRunbookSteps:
 
     # ---- operations ----------------------------------------------------
     def _create_channel(
-        self, context: JobContext, workspace: SlackWorkspace, work: StepWork
+        self, context: JobContext, workspace: Sender, work: StepWork
     ) -> dict[str, Any]:
+        if isinstance(workspace, Connector) and not connectors.may_create(
+            workspace, work.params["name"]
+        ):
+            prefix = workspace.channel_prefix
+            raise StepFailed(
+                "channel_not_allowed",
+                f"connector {workspace.name!r} creates only channels named {prefix}…"
+                if prefix
+                else f"connector {workspace.name!r} has no channel prefix: it creates no channels",
+            )
         runbook_channels.create(self, context, workspace, work)
         channel = work.result["channel_id"]
         if work.params.get("description") and not work.result.get("purpose_set"):
@@ -88,14 +114,14 @@ class SlackRunbookSteps:
         return work.result
 
     def _invite_users(
-        self, context: JobContext, workspace: SlackWorkspace, work: StepWork
+        self, context: JobContext, workspace: Sender, work: StepWork
     ) -> dict[str, Any]:
         channel = self._channel_id(context, workspace, work)
         self._invite(context, workspace, channel, work)
         return work.result
 
     def _send_message(
-        self, context: JobContext, workspace: SlackWorkspace, work: StepWork
+        self, context: JobContext, workspace: Sender, work: StepWork
     ) -> dict[str, Any]:
         message: dict[str, Any] = {}
         if work.params.get("message"):
@@ -106,27 +132,25 @@ class SlackRunbookSteps:
         return self._post(context, workspace, work, message)
 
     def _create_thread(
-        self, context: JobContext, workspace: SlackWorkspace, work: StepWork
+        self, context: JobContext, workspace: Sender, work: StepWork
     ) -> dict[str, Any]:
         return self._post(context, workspace, work, {"text": work.params["message"]})
 
     def _post_summary(
-        self, context: JobContext, workspace: SlackWorkspace, work: StepWork
+        self, context: JobContext, workspace: Sender, work: StepWork
     ) -> dict[str, Any]:
         return self._post(
             context, workspace, work, runbook_blocks.summary_message(work.params["summary"])
         )
 
-    def _set_topic(
-        self, context: JobContext, workspace: SlackWorkspace, work: StepWork
-    ) -> dict[str, Any]:
+    def _set_topic(self, context: JobContext, workspace: Sender, work: StepWork) -> dict[str, Any]:
         channel = self._channel_id(context, workspace, work)
         self._topic(context, workspace, channel, work.params["topic"])
         work.result["topic"] = work.params["topic"][:MAX_TOPIC]
         return work.result
 
     def _archive_channel(
-        self, context: JobContext, workspace: SlackWorkspace, work: StepWork
+        self, context: JobContext, workspace: Sender, work: StepWork
     ) -> dict[str, Any]:
         channel = self._channel_id(context, workspace, work)
         try:
@@ -138,16 +162,12 @@ class SlackRunbookSteps:
         return work.result
 
     # ---- shared pieces ---------------------------------------------------
-    def _topic(
-        self, context: JobContext, workspace: SlackWorkspace, channel: str, topic: str
-    ) -> None:
+    def _topic(self, context: JobContext, workspace: Sender, channel: str, topic: str) -> None:
         self.delivery.call(
             context, workspace, "conversations.setTopic", channel, topic=topic[:MAX_TOPIC]
         )
 
-    def _invite(
-        self, context: JobContext, workspace: SlackWorkspace, channel: str, work: StepWork
-    ) -> None:
+    def _invite(self, context: JobContext, workspace: Sender, channel: str, work: StepWork) -> None:
         result, wanted = work.result, work.params["add_users"]
         if "invited" in result:
             return
@@ -185,7 +205,7 @@ class SlackRunbookSteps:
     def _post(
         self,
         context: JobContext,
-        workspace: SlackWorkspace,
+        workspace: Sender,
         work: StepWork,
         message: dict[str, Any],
     ) -> dict[str, Any]:
@@ -196,6 +216,7 @@ class SlackRunbookSteps:
         if not target:
             _no_channel_yet(context)
         incident_channel = self._incident_channel_id(context, work.incident_id, target)
+        _guard(context, workspace, work, target)
         target = incident_channel or (target if is_channel_id(target) else f"#{target}")
         if result.get("posting"):
             found = self._find_posted(context, workspace, work, target)
@@ -231,7 +252,7 @@ class SlackRunbookSteps:
         return result
 
     def _find_posted(
-        self, context: JobContext, workspace: SlackWorkspace, work: StepWork, target: str
+        self, context: JobContext, workspace: Sender, work: StepWork, target: str
     ) -> tuple[str, str] | None:
         """Our earlier post of this step, if Slack has it (its metadata names the step)."""
         channel = target if is_channel_id(target) else self._lookup_id(context, workspace, target)
@@ -253,7 +274,7 @@ class SlackRunbookSteps:
                 return channel, message["ts"]
         return None
 
-    def _channel_id(self, context: JobContext, workspace: SlackWorkspace, work: StepWork) -> str:
+    def _channel_id(self, context: JobContext, workspace: Sender, work: StepWork) -> str:
         """The channel a conversations.* step acts on, as an id."""
         if "channel_id" in work.result:
             return work.result["channel_id"]
@@ -261,6 +282,7 @@ class SlackRunbookSteps:
         if not ref:
             _no_channel_yet(context)
         channel = self._incident_channel_id(context, work.incident_id, ref)
+        _guard(context, workspace, work, ref)
         channel = channel or (
             ref if is_channel_id(ref) else self._lookup_id(context, workspace, ref)
         )
@@ -268,7 +290,7 @@ class SlackRunbookSteps:
         work.save(work.result)
         return channel
 
-    def _lookup_id(self, context: JobContext, workspace: SlackWorkspace, name: str) -> str:
+    def _lookup_id(self, context: JobContext, workspace: Sender, name: str) -> str:
         found = runbook_channels.find_by_name(self, context, workspace, name.removeprefix("#"))
         if found is None:
             raise StepFailed("channel_not_found", f"#{name.removeprefix('#')}")
@@ -288,3 +310,33 @@ def _no_channel_yet(context: JobContext) -> None:
     if context.job.attempts < CHANNEL_WAIT_ATTEMPTS:
         raise RetryLater("the incident has no channel yet", after_seconds=5)
     raise StepFailed("channel_not_found", "the incident has no channel")
+
+
+def _guard(context: JobContext, sender: Sender, work: StepWork, ref: str) -> None:
+    """A connector acts only in its allowed channels and the incident channel it made."""
+    if not isinstance(sender, Connector):
+        return
+    with context.db.read() as session:
+        channel = session.get(IncidentChannel, work.incident_id)
+        made_by_it = (
+            channel is not None
+            and channel.connector_id == sender.id
+            and ref in (channel.name, channel.channel_id)
+        )
+    if not connectors.channel_allowed(sender, ref, made_by_it):
+        raise StepFailed("channel_not_allowed", f"connector {sender.name!r} may not post to #{ref}")
+
+
+def _health(context: JobContext, sender: Sender, error: str | None) -> None:
+    """A connector's own health: its last error, or its last good step."""
+    if not isinstance(sender, Connector):
+        return
+    now = context.clock.now()
+    with context.db.write() as session:
+        row = session.get(Connector, sender.id)
+        if row is None:
+            return
+        if error is None:
+            row.last_delivery_at = now
+        else:
+            row.last_error, row.last_error_at = error, now

@@ -37,6 +37,8 @@ WAITER_GRACE_SECONDS = 60.0
 HURRY_SECONDS = 0.05
 
 _W = SlackPacingWaiter
+# Whose lanes: a workspace id, or a connector's `connector-<id>`.
+LaneOwner = int | str
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,14 @@ class Turn:
     at: datetime
 
 
-def lane_key(workspace_id: int, method: str) -> str:
+def lane_key(workspace_id: LaneOwner, method: str) -> str:
+    """A workspace's lanes by its id; a connector's by `connector-<id>` (`senders`)."""
     return f"{workspace_id}:{method}"
 
 
 def admit(
     session: Session,
-    workspace_id: int,
+    workspace_id: LaneOwner,
     method: str,
     channel: str | None,
     *,
@@ -95,7 +98,7 @@ def admit(
 
 
 def place(
-    session: Session, workspace_id: int, method: str, calls: list[Call], now: datetime
+    session: Session, workspace_id: LaneOwner, method: str, calls: list[Call], now: datetime
 ) -> dict[int, datetime]:
     """Give jobs being enqueued in this transaction their places in the lane, all at
     once, and answer when each one's turn comes (its row's due time). Nothing is
@@ -214,7 +217,7 @@ def _hurry(session: Session, waiters: list[Any], projected: dict[int, float]) ->
 
 
 def take_now(
-    session: Session, workspace_id: int, method: str, channel: str | None, now: datetime
+    session: Session, workspace_id: LaneOwner, method: str, channel: str | None, now: datetime
 ) -> float:
     """Take a call's place only if it may go now (answers 0); else take nothing and
     answer the seconds until it could, for a caller that cannot wait in the outbox.
@@ -235,7 +238,7 @@ def take_now(
 
 def back_off(
     session: Session,
-    workspace_id: int,
+    workspace_id: LaneOwner,
     method: str,
     channel: str | None,
     now: datetime,
@@ -255,7 +258,12 @@ def back_off(
 
 
 def learn_channel(
-    session: Session, workspace_id: int, method: str, name: str, channel_id: str, now: datetime
+    session: Session,
+    workspace_id: LaneOwner,
+    method: str,
+    name: str,
+    channel_id: str,
+    now: datetime,
 ) -> None:
     """Slack answered a call to `#name` with the channel's id: from now on both are
     one channel, with one bucket (a post goes to `#ops`, its thread replies to `C…`)."""

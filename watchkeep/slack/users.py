@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from watchkeep.slack.errors import SlackPermanentError
 from watchkeep.slack.models import SlackUserLink, SlackWorkspace
+from watchkeep.slack.senders import Sender
 from watchkeep.worker.handlers import JobContext
 
 if TYPE_CHECKING:
@@ -103,12 +104,15 @@ def link_for_slack_user(
 
 
 def slack_ids_for_emails(
-    delivery: SlackDelivery, context: JobContext, workspace: SlackWorkspace, emails: list[str]
+    delivery: SlackDelivery, context: JobContext, workspace: Sender, emails: list[str]
 ) -> dict[str, str]:
-    """Slack user ids for the emails that have one (users.lookupByEmail, cached)."""
+    """Slack user ids for the emails that have one (users.lookupByEmail, cached).
+
+    A connector's lookups are not cached: the cache belongs to the workspaces."""
     now = context.clock.now()
+    cached = isinstance(workspace, SlackWorkspace)
     with context.db.read() as session:
-        known = cached_links(session, workspace.id, emails, now)
+        known = cached_links(session, workspace.id, emails, now) if cached else {}
     found = {email: link.slack_user_id for email, link in known.items() if link.slack_user_id}
     for email in {e.lower() for e in emails} - set(known):
         try:
@@ -118,15 +122,16 @@ def slack_ids_for_emails(
         except SlackPermanentError:
             # users_not_found (or no users:read.email): name them without a mention.
             user = {}
-        with context.db.write() as session:
-            remember(
-                session,
-                workspace.id,
-                email=email,
-                slack_user_id=user.get("id"),
-                slack_name=user.get("name"),
-                now=now,
-            )
+        if cached:
+            with context.db.write() as session:
+                remember(
+                    session,
+                    workspace.id,
+                    email=email,
+                    slack_user_id=user.get("id"),
+                    slack_name=user.get("name"),
+                    now=now,
+                )
         if user.get("id"):
             found[email] = user["id"]
     return found

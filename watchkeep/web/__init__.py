@@ -4,7 +4,8 @@ This package owns the browser side of Watchkeep: signing in (a signed session
 cookie, CSRF tokens on every form), the incident list and incident pages,
 services with their integrations, schedules and escalation policies, one's own
 API tokens and profile (how one is paged), Settings → Integrations → Slack with
-the OAuth "Add Workspace" install, friendly error pages, and the templates and
+the OAuth "Add Workspace" install, Settings → Connectors, runbooks (editor, preview,
+run history, manual runs), friendly error pages, and the templates and
 vendored static files (htmx, our CSS) they use. Pages call core functions inside
 `runtime.db.read()/write()` with the user as actor (source `web`); incident
 changes reach Slack through the outbox, never inside the request. Only the
@@ -27,11 +28,13 @@ from watchkeep.web.session import SessionCodec
 def install_web(app: FastAPI, runtime: Runtime) -> None:
     """Mount the pages, the static files and the error pages on `app`."""
     from watchkeep.web import (
+        connectors,
         incidents,
         integrations,
         login,
         policies,
         profile,
+        runbooks,
         schedules,
         services,
         slack_oauth,
@@ -45,6 +48,7 @@ def install_web(app: FastAPI, runtime: Runtime) -> None:
     )
     app.state.slack_channels = ChannelCache()
     modules = (login, incidents, services, integrations, schedules, policies, tokens, profile)
+    modules = (*modules, runbooks, connectors)
     for module in (*modules, slack_settings, slack_oauth):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -19,8 +19,9 @@ from watchkeep.core import incidents, services, transitions
 from watchkeep.core.errors import InvalidInputError, InvalidTransitionError
 from watchkeep.core.ids import Id, parse_id
 from watchkeep.core.models import IncidentStatus, Urgency
+from watchkeep.runbooks import manual
 from watchkeep.slack.incident_channel import incident_channel
-from watchkeep.web import incident_view
+from watchkeep.web import incident_view, runbook_history
 from watchkeep.web.auth import Responder, Viewer, runtime_of, verify_csrf
 from watchkeep.web.rendering import fields, is_htmx, redirect, render
 
@@ -94,6 +95,7 @@ def _detail(
     values: dict[str, str] | None = None,
 ) -> Response:
     runtime = runtime_of(request)
+    user = getattr(request.state, "web_user", None)
     with runtime.db.read() as db:
         incident = incidents.get_incident(db, incident_id)
         context = {
@@ -103,6 +105,8 @@ def _detail(
             "notes": incidents.notes(db, incident_id),
             "slack_links": incident_view.slack_links(db, incident_id),
             "incident_channel": incident_channel(db, incident_id),
+            "runbook_runs": runbook_history.runs(db, incident_id=incident_id),
+            "manual_runbooks": manual.runnable(db, user.role, user.id) if user else [],
             "clocks": incident_view.sla_clocks(incident, runtime.clock.now()),
             "allowed": incident_view.allowed_actions(incident),
             "snooze_choices": incident_view.SNOOZE_CHOICES,

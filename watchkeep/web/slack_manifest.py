@@ -49,14 +49,20 @@ def manifest(settings: Settings, *, socket_mode: bool = False) -> dict[str, Any]
                     "type": "global",
                     "callback_id": "create_incident",
                     "description": "Open an incident on a service",
-                }
+                },
+                {
+                    "name": "Run runbook",
+                    "type": "message",
+                    "callback_id": "run_runbook",
+                    "description": "Run a manual runbook for this incident",
+                },
             ],
             "slash_commands": [
                 {
                     "command": "/watchkeep",
                     "url": url("/api/slack/commands"),
                     "description": "List, acknowledge and resolve incidents",
-                    "usage_hint": "incidents | ack <number> | resolve <number>",
+                    "usage_hint": "incidents | ack <n> | resolve <n> | run <runbook> [#n]",
                     "should_escape": False,
                 }
             ],

@@ -20,6 +20,7 @@ USAGE = [
     ("ack [#number]", "acknowledge (in an incident's channel, or by number)"),
     ("resolve [#number] [note]", "resolve, with an optional note"),
     ("snooze <duration> [#number]", "snooze: 30m, 2h, 1h30m, 1d"),
+    ("run <runbook> [#number]", "run a manual runbook (in an incident's channel, or by number)"),
     ("help", "this list"),
 ]
 

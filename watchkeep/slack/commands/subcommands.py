@@ -14,6 +14,7 @@ from watchkeep.core.errors import NotFoundError
 from watchkeep.core.models import Incident, Service, Urgency
 from watchkeep.oncall import roster
 from watchkeep.slack.commands import parse, replies
+from watchkeep.slack.commands import run as run_command
 from watchkeep.slack.commands.parse import Command
 from watchkeep.slack.interactive.interactions import Interactions, Refused
 from watchkeep.slack.interactive.modals import open_create_modal
@@ -36,6 +37,7 @@ class SlashCommands:
             "acknowledge": self.acknowledge,
             "resolve": self.resolve,
             "snooze": self.snooze,
+            "run": self.run,
         }
 
     async def answer(self, form: dict[str, str]) -> dict[str, Any]:
@@ -130,13 +132,20 @@ class SlashCommands:
         )
         return replies.ephemeral(f"Snoozed incident #{incident.number} for {command.args[0]}.")
 
+    async def run(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
+        return await run_command.run(self, command, form)
+
+    @staticmethod
+    def body(form: dict[str, str]) -> dict[str, Any]:
+        return _body(form)
+
     async def _actor_and_target(self, args: list[str], form: dict[str, str]) -> tuple[Any, int]:
         body = _body(form)
         workspace = self.ix.workspace(body)
         actor = await self.ix.actor(body)
         number = parse.incident_number(args[0]) if args else None
         target = await self.read(
-            lambda s: _target(s, number, workspace.id, form.get("channel_id", ""))
+            lambda s: incident_in_channel(s, number, workspace.id, form.get("channel_id", ""))
         )
         return actor, target
 
@@ -150,7 +159,9 @@ def _body(form: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _target(session: Session, number: int | None, workspace_id: int, channel_id: str) -> int:
+def incident_in_channel(
+    session: Session, number: int | None, workspace_id: int, channel_id: str
+) -> int:
     if number is not None:
         try:
             return incidents.get_incident_by_number(session, number).id

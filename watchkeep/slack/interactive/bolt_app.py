@@ -16,7 +16,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.concurrency import run_in_threadpool
 
-from watchkeep.slack.interactive import actions, modals
+from watchkeep.slack.interactive import actions, modals, runbook_shortcut
 from watchkeep.slack.interactive.directory import WorkspaceDirectory
 from watchkeep.slack.interactive.interactions import Interactions
 
@@ -54,4 +54,5 @@ def build_bolt_app(runtime: Runtime) -> tuple[AsyncApp, Interactions]:
     interactions = Interactions(runtime, directory)
     actions.register(app, interactions)
     modals.register(app, interactions)
+    runbook_shortcut.register(app, interactions)
     return app, interactions
