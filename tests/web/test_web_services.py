@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from watchkeep.core import services, teams
+from watchkeep.core.access import EVERYTHING
 from watchkeep.core.models import Role
 from watchkeep.fakeslack import SlackState, Workspace
 from watchkeep.runtime import Runtime
@@ -67,7 +68,9 @@ def test_bad_input_is_explained_next_to_each_field(pages: Pages, runtime: Runtim
     odd_channel = pages.submit("/services", {"name": "web", "slack_channel": "#Not Valid!"})
     assert 'id="slack_channel-error">must be a channel id' in odd_channel.text
     with runtime.db.read() as db:
-        assert [s.name for s in services.list_services(db, limit=10, offset=0)[0]] == ["checkout"]
+        assert [
+            s.name for s in services.list_services(db, scope=EVERYTHING, limit=10, offset=0)[0]
+        ] == ["checkout"]
 
 
 def test_without_slack_the_channel_is_typed(pages: Pages, runtime: Runtime) -> None:

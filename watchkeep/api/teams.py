@@ -19,12 +19,16 @@ class TeamIn(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
     member_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    private: bool = Field(
+        default=False, description="Only members (and admins) see the team's services"
+    )
 
 
 class TeamPatch(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
     member_ids: list[Id] | None = Field(default=None, max_length=1000)
+    private: bool | None = None
 
 
 class MemberOut(OutModel):
@@ -37,6 +41,7 @@ class TeamOut(OutModel):
     id: int
     name: str
     description: str
+    private: bool
     members: list[MemberOut]
     created_at: datetime
 

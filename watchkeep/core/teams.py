@@ -33,9 +33,10 @@ def create_team(
     now: datetime,
     description: str = "",
     member_ids: Sequence[int] = (),
+    private: bool = False,
 ) -> Team:
     name = naming.free_name(session, Team, name, "a team")
-    team = Team(name=name, description=description, created_at=now)
+    team = Team(name=name, description=description, private=private, created_at=now)
     team.members = _members(session, member_ids)
     session.add(team)
     session.flush()
@@ -49,8 +50,11 @@ def update_team(
     name: str | None = None,
     description: str | None = None,
     member_ids: Sequence[int] | None = None,
+    private: bool | None = None,
 ) -> Team:
     naming.rename(session, team, name, description, "a team")
+    if private is not None:
+        team.private = private
     if member_ids is not None:
         team.members = _members(session, member_ids)
     session.flush()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from watchkeep.core import services, teams
+from watchkeep.core import access, services, teams
 from watchkeep.core.errors import ConflictError, InvalidInputError
 from watchkeep.core.ids import Id, parse_id
 from watchkeep.core.models import Incident, IncidentStatus
@@ -32,11 +32,15 @@ MAX_SLA_MINUTES = 60 * 24 * 30
 def service_list(request: Request, user: Viewer) -> Response:
     runtime = runtime_of(request)
     with runtime.db.read() as db:
-        found, _ = services.list_services(db, limit=500, offset=0)
+        found, _ = services.list_services(db, scope=user.scope(), limit=500, offset=0)
+        # Counts only of incidents the user may see: a count confirms they exist.
         open_counts = dict(
             db.execute(
                 select(Incident.service_id, func.count())
-                .where(Incident.status != IncidentStatus.RESOLVED)
+                .where(
+                    Incident.status != IncidentStatus.RESOLVED,
+                    access.incident_condition(user.scope()),
+                )
                 .group_by(Incident.service_id)
             ).all()
         )
@@ -139,7 +143,7 @@ def new_service(request: Request, user: Admin) -> Response:
 def service_page(request: Request, service_id: Id, user: Viewer) -> Response:
     runtime = runtime_of(request)
     with runtime.db.read() as db:
-        service = services.get_service(db, service_id)
+        service = services.visible_service(db, user.scope(), service_id)
         labels = _channel_labels(request, db)
         policy_id = service.escalation_policy_id
         policy = policies.get_policy(db, policy_id).name if policy_id is not None else None
