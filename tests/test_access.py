@@ -701,3 +701,39 @@ def test_the_rule_on(name: str, world: World) -> None:
             assert world.incident(pair.owned["id"]) == before, f"{who}: nothing changes"
             assert world.admin.get("/api/v1/incidents").json()["total"] == total
     assert got == want
+
+
+def test_a_private_team_hides_its_services_from_everyone_else(world: World) -> None:
+    admin, checkout = world.admin, world.services["checkout"]
+    teams = {t["name"]: t for t in admin.get("/api/v1/teams").json()["items"]}
+    assert teams["payments"]["private"] is False
+    made = admin.patch(f"/api/v1/teams/{teams['payments']['id']}", {"private": True})
+    assert made.json()["private"] is True
+    pair = world.fresh_pair()
+    for who in (Who.ADMIN, Who.OWNER, Who.OTHER):
+        listed = [s["name"] for s in world.api[who].get("/api/v1/services").json()["items"]]
+        one = world.api[who].get(f"/api/v1/services/{checkout}")
+        page = world.browser(who).get("/services").text
+        seen = who is not Who.OTHER
+        assert listed == (["checkout", "shared"] if seen else ["shared"])
+        assert one.status_code == (200 if seen else 404)
+        assert (f'href="/services/{checkout}"' in page) is seen
+        assert world.browser(who).get(f"/services/{checkout}").status_code == (200 if seen else 404)
+        assert api_list(world, who, pair) is (Got.SEEN if seen else Got.HIDDEN)
+    world.agent.shortcut("create_incident", world.users[Who.OTHER])
+    assert not _offers_checkout(_create_form(world))
+
+
+def test_an_unmapped_slack_user_lists_only_organisation_wide_incidents(world: World) -> None:
+    pair = world.fresh_pair()
+    sam = world.users[Who.UNMAPPED]
+    assert typed_incidents(world, Who.UNMAPPED, pair) is Got.HIDDEN  # shared: listed
+    world.admin.put("/api/v1/integrations/slack", {"require_mapped_user": True})
+    for text in ("incidents", "status", f"ack #{pair.shared['number']}"):
+        reply = world.agent.command(sam, f"/watchkeep {text}", channel="#incidents").json()
+        assert reply == {
+            "response_type": "ephemeral",
+            "text": "Your Slack account is not linked to an active Watchkeep user, and this "
+            "workspace requires one. Ask an admin to add a Watchkeep user with your Slack email.",
+        }
+    assert world.incident(pair.shared["id"])["status"] == "TRIGGERED"
