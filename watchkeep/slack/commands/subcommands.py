@@ -109,22 +109,28 @@ class SlashCommands:
         return replies.ephemeral(f"Created incident #{incident.number}: {command.rest[:200]}")
 
     async def acknowledge(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
-        actor, target = await self._actor_and_target(command.args, form)
-        incident = await self.ix.change(
-            lambda s: transitions.acknowledge(s, target, actor, now=self.runtime.clock.now())
+        actor, scope, target = await self._actor_and_target(command.args, form)
+        incident = await self.ix.change_visible(
+            scope,
+            target,
+            lambda s: transitions.acknowledge(s, target, actor, now=self.runtime.clock.now()),
         )
         return replies.ephemeral(f"Acknowledged incident #{incident.number}.")
 
     async def resolve(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
-        actor, target = await self._actor_and_target(command.args, form)
+        actor, scope, target = await self._actor_and_target(command.args, form)
         words = (
             command.args[1:]
             if command.args and parse.incident_number(command.args[0])
             else command.args
         )
         note = " ".join(words) or None
-        incident = await self.ix.change(
-            lambda s: transitions.resolve(s, target, actor, now=self.runtime.clock.now(), note=note)
+        incident = await self.ix.change_visible(
+            scope,
+            target,
+            lambda s: transitions.resolve(
+                s, target, actor, now=self.runtime.clock.now(), note=note
+            ),
         )
         return replies.ephemeral(f"Resolved incident #{incident.number}.")
 
@@ -132,14 +138,18 @@ class SlashCommands:
         length = parse.duration(command.args[0]) if command.args else None
         if length is None:
             raise Refused("Say for how long, up to 30 days: `/watchkeep snooze 2h #12`")
-        actor, target = await self._actor_and_target(command.args[1:], form)
+        actor, scope, target = await self._actor_and_target(command.args[1:], form)
         now = self.runtime.clock.now()
-        incident = await self.ix.change(
-            lambda s: transitions.snooze(s, target, actor, now=now, until=now + length)
+        incident = await self.ix.change_visible(
+            scope,
+            target,
+            lambda s: transitions.snooze(s, target, actor, now=now, until=now + length),
         )
         return replies.ephemeral(f"Snoozed incident #{incident.number} for {command.args[0]}.")
 
-    async def _actor_and_target(self, args: list[str], form: dict[str, str]) -> tuple[Any, int]:
+    async def _actor_and_target(
+        self, args: list[str], form: dict[str, str]
+    ) -> tuple[Any, Scope, int]:
         body = _body(form)
         workspace = self.ix.workspace(body)
         actor = await self.ix.actor(body)
@@ -150,7 +160,7 @@ class SlashCommands:
         target = await self.read(
             lambda s: _target(s, scope, number, workspace.id, form.get("channel_id", ""))
         )
-        return actor, target
+        return actor, scope, target
 
 
 def _body(form: dict[str, str]) -> dict[str, Any]:

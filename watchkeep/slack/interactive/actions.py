@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from watchkeep.core import access, transitions
@@ -40,13 +39,11 @@ def register(app: AsyncApp, ix: Interactions) -> None:
     async def acknowledge(body: dict, action: dict) -> None:
         incident_id = _incident_id(action)
         actor = await ix.actor(body)
-        scope = clicked_scope(actor)
-
-        def change(s: Session) -> Incident:
-            access.visible_incident(s, scope, incident_id)
-            return transitions.acknowledge(s, incident_id, actor, now=clock.now())
-
-        await ix.change(change)
+        await ix.change_visible(
+            clicked_scope(actor),
+            incident_id,
+            lambda s: transitions.acknowledge(s, incident_id, actor, now=clock.now()),
+        )
 
     @on_click(app, ix, render.ACKNOWLEDGED)
     async def already_acknowledged(body: dict, action: dict) -> None:
@@ -75,12 +72,11 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         if not choice.isdigit():
             raise Refused("That snooze choice is not a number of minutes.")
         until = clock.now() + timedelta(minutes=int(choice))
-
-        def change(s: Session) -> Incident:
-            access.visible_incident(s, scope, incident_id)
-            return transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
-
-        await ix.change(change)
+        await ix.change_visible(
+            scope,
+            incident_id,
+            lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until),
+        )
 
     @on_click(app, ix, render.VIEW)
     async def view(body: dict, action: dict) -> None:

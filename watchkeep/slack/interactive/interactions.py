@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from watchkeep.core import access
 from watchkeep.core.access import THROUGH_CHANNEL, Scope
 from watchkeep.core.actors import Actor
 from watchkeep.core.errors import (
@@ -125,6 +126,17 @@ class Interactions:
             raise Refused(exc.message, exc.field) from exc
         except DomainError as exc:
             raise Refused(str(exc)) from exc
+
+    async def change_visible(
+        self, scope: Scope, incident_id: int, work: Callable[[Session], T]
+    ) -> T:
+        """`change`, on an incident `scope` may see (else it no longer exists, to them)."""
+
+        def checked(session: Session) -> T:
+            access.visible_incident(session, scope, incident_id)
+            return work(session)
+
+        return await self.change(checked)
 
     async def tell(self, body: dict[str, Any], text: str) -> None:
         """A private answer to the clicking user, through the outbox."""

@@ -32,13 +32,12 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         incident_id = _incident_of(view)
         note = views.submitted(view, "note")
         actor = await ix.actor(body)
-
-        def change(s: Session) -> Incident:
-            # The form was opened from a click on the incident's message: the same access.
-            access.visible_incident(s, clicked_scope(actor), incident_id)
-            return transitions.resolve(s, incident_id, actor, now=clock.now(), note=note)
-
-        await ix.change(change)
+        # The form was opened from a click on the incident's message: the same access.
+        await ix.change_visible(
+            clicked_scope(actor),
+            incident_id,
+            lambda s: transitions.resolve(s, incident_id, actor, now=clock.now(), note=note),
+        )
 
     @on_submit(app, ix, views.SNOOZE, block="minutes")
     async def snooze_submitted(body: dict, view: dict) -> dict | None:
@@ -48,12 +47,11 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         incident_id = _incident_of(view)
         actor = await ix.actor(body)
         until = clock.now() + timedelta(minutes=minutes)
-
-        def change(s: Session) -> Incident:
-            access.visible_incident(s, clicked_scope(actor), incident_id)
-            return transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
-
-        await ix.change(change)
+        await ix.change_visible(
+            clicked_scope(actor),
+            incident_id,
+            lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until),
+        )
         return None
 
     @app.shortcut(views.CREATE)
