@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from watchkeep.core import overview, services, transitions
+from watchkeep.core.access import EVERYTHING
 from watchkeep.core.actors import Actor
 from watchkeep.core.incidents import create_incident
 from watchkeep.core.models import IncidentStatus, Urgency
@@ -29,22 +30,23 @@ def test_open_incidents_and_counts_by_status(runtime: Runtime) -> None:
         transitions.resolve(session, made[2].id, actor, now=now)
         transitions.snooze(session, made[3].id, actor, now=now, until=now.replace(hour=23))
     with runtime.db.read() as session:
-        found, total = overview.open_incidents(session, limit=2)
+        found, total = overview.open_incidents(session, EVERYTHING, limit=2)
         assert total == 4
         assert [i.title for i in found] == ["i4", "i3"]
-        assert overview.counts_by_status(session) == {
+        assert overview.counts_by_status(session, EVERYTHING) == {
             IncidentStatus.TRIGGERED: 2,
             IncidentStatus.ACKNOWLEDGED: 1,
             IncidentStatus.SNOOZED: 1,
             IncidentStatus.RESOLVED: 1,
         }
-        assert overview.counts_by_status(session, service_ids=[web.id]) == {
+        assert overview.counts_by_status(session, EVERYTHING, service_ids=[web.id]) == {
             IncidentStatus.TRIGGERED: 0,
             IncidentStatus.ACKNOWLEDGED: 1,
             IncidentStatus.SNOOZED: 1,
             IncidentStatus.RESOLVED: 0,
         }
-        assert {i.title for i in overview.open_incidents(session, service_ids=[db.id])[0]} == {
+        found, _ = overview.open_incidents(session, EVERYTHING, service_ids=[db.id])
+        assert {i.title for i in found} == {
             "i0",
             "i4",
         }

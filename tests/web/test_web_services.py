@@ -3,12 +3,16 @@ picked from the workspace's list; bad input is explained field by field."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from html import unescape
 
 from watchkeep.core import services, teams
+from watchkeep.core.access import EVERYTHING
 from watchkeep.core.models import Role
 from watchkeep.fakeslack import SlackState, Workspace
 from watchkeep.runtime import Runtime
+from watchkeep.slack import workspaces
 
 from support import Delivery
 from web_support import Pages, text_of
@@ -67,7 +71,9 @@ def test_bad_input_is_explained_next_to_each_field(pages: Pages, runtime: Runtim
     odd_channel = pages.submit("/services", {"name": "web", "slack_channel": "#Not Valid!"})
     assert 'id="slack_channel-error">must be a channel id' in odd_channel.text
     with runtime.db.read() as db:
-        assert [s.name for s in services.list_services(db, limit=10, offset=0)[0]] == ["checkout"]
+        assert [
+            s.name for s in services.list_services(db, scope=EVERYTHING, limit=10, offset=0)[0]
+        ] == ["checkout"]
 
 
 def test_without_slack_the_channel_is_typed(pages: Pages, runtime: Runtime) -> None:
@@ -102,3 +108,41 @@ def test_an_admin_edits_and_others_read(
     assert "Integrations" in text_of(page)
     assert vic.submit(f"/services/{service_id}", {"name": "mine"}).status_code == 403
     assert vic.get("/services/new").status_code == 403
+
+
+def test_a_private_teams_service_posting_to_a_public_channel_is_warned_about(
+    pages: Pages, acme: Workspace, slack: SlackState, deliver: Delivery, runtime: Runtime
+) -> None:
+    pages.get("/settings/integrations/slack")
+    pages.submit("/settings/integrations/slack/app", {"bot_token": acme.token})
+    deliver()
+    public, private = (slack.channel(name, team=acme).id for name in ("#team-001", "#secret-ops"))
+    now = runtime.clock.now()
+    with runtime.db.write() as db:
+        vault = teams.create_team(db, name="Vault", private=True, now=now)
+        web = teams.create_team(db, name="Web", now=now)
+        safe = services.create_service(
+            db, name="safe", team_id=vault.id, slack_channel=public, now=now
+        )
+        site = services.create_service(
+            db, name="site", team_id=web.id, slack_channel=public, now=now
+        )
+        safe_id, site_id = safe.id, site.id
+
+    def warning(service_id: int) -> str | None:
+        page = pages.get(f"/services/{service_id}")
+        found = re.search(r'id="exposure-warning">(.*?)</p>', page.text)
+        return unescape(found.group(1)) if found else None
+
+    assert warning(safe_id) == (
+        "⚠️ Vault is a private team, but this service's incidents are posted to #team-001: "
+        "a public channel, which everyone in the workspace can read."
+    )
+    assert warning(site_id) is None, "a public team's service may post anywhere"
+    with runtime.db.write() as db:
+        services.get_service(db, safe_id).slack_channel = private
+    assert warning(safe_id) is None
+    with runtime.db.write() as db:
+        services.get_service(db, safe_id).slack_channel = None
+        workspaces.primary_workspace(db).default_channel = "#incidents"
+    assert "posted to #incidents: a public channel" in (warning(safe_id) or "")

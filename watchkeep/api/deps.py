@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from watchkeep.core import tokens
+from watchkeep.core.access import Scope
 from watchkeep.core.actors import Actor
 from watchkeep.core.ids import MAX_ID
 from watchkeep.core.models import Role, Source
@@ -70,6 +71,10 @@ class Principal:
 
     def actor(self, source: Source = Source.API) -> Actor:
         return Actor(name=self.name, source=source, user_id=self.user_id, role=self.role)
+
+    def scope(self) -> Scope:
+        """Whose incidents the caller sees (`core.access`)."""
+        return Scope.for_user(self.user_id, self.role)
 
 
 class PrincipalCache:

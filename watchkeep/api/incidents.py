@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime, Field, model_validator
 from sqlalchemy.orm import Session, object_session
 
-from watchkeep.api.deps import PageDep, Reader, Responder, RuntimeDep
+from watchkeep.api.deps import PageDep, Principal, Reader, Responder, RuntimeDep
 from watchkeep.api.incident_oncall import EscalationOut, SlaOut, escalation_out
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
-from watchkeep.core import incidents, transitions
+from watchkeep.core import access, incidents, transitions
+from watchkeep.core.errors import InvalidInputError
 from watchkeep.core.ids import Id
 from watchkeep.core.models import Incident, IncidentStatus, Source, Urgency
 from watchkeep.oncall import sla
@@ -176,6 +177,9 @@ def create_incident(
 ) -> IncidentOut:
     """Trigger an incident. An open incident with the same dedup key is answered (200) instead."""
     with runtime.db.write() as session:
+        if not access.visible_service(session, caller.scope(), body.service_id):
+            # A service whose incidents the caller may not see is as unknown as a missing one.
+            raise InvalidInputError("service_id", f"no service with id {body.service_id}")
         incident, created = incidents.create_incident(
             session, **body.model_dump(), actor=caller.actor(), now=runtime.clock.now()
         )
@@ -187,7 +191,7 @@ def create_incident(
 @router.get("", response_model=Paged[IncidentOut])
 def list_incidents(
     runtime: RuntimeDep,
-    _: Reader,
+    caller: Reader,
     page: PageDep,
     status: Annotated[list[IncidentStatus] | None, Query()] = None,
     urgency: Annotated[list[Urgency] | None, Query()] = None,
@@ -197,7 +201,7 @@ def list_incidents(
     where = incidents.IncidentFilter(status or (), urgency or (), service_id or ())
     with runtime.db.read() as session:
         found, total = incidents.list_incidents(
-            session, where, limit=page.limit, offset=page.offset
+            session, where, scope=caller.scope(), limit=page.limit, offset=page.offset
         )
         sla.preload(session, [incident.id for incident in found])
         items = [IncidentOut(**render(incident, runtime)) for incident in found]
@@ -205,9 +209,9 @@ def list_incidents(
 
 
 @router.get("/{incident_id}", response_model=IncidentDetailOut)
-def get_incident(incident_id: Id, runtime: RuntimeDep, _: Reader) -> IncidentDetailOut:
+def get_incident(incident_id: Id, runtime: RuntimeDep, caller: Reader) -> IncidentDetailOut:
     with runtime.db.read() as session:
-        incident = incidents.get_incident(session, incident_id)
+        incident = access.visible_incident(session, caller.scope(), incident_id)
         timeline = [
             TimelineEventOut(
                 id=entry.id,
@@ -238,16 +242,28 @@ def get_incident(incident_id: Id, runtime: RuntimeDep, _: Reader) -> IncidentDet
         )
 
 
-def _apply(runtime: Runtime, change: Callable[[Session, datetime], Incident]) -> IncidentOut:
-    """One transition in one transaction, answered as the incident now is."""
+def _apply(
+    runtime: Runtime,
+    caller: Principal,
+    incident_id: int,
+    change: Callable[[Session, datetime], Incident],
+) -> IncidentOut:
+    """One transition in one transaction, answered as the incident now is; an incident
+    the caller may not see is not found."""
     with runtime.db.write() as session:
+        access.visible_incident(session, caller.scope(), incident_id)
         return IncidentOut(**render(change(session, runtime.clock.now()), runtime))
 
 
 @router.post("/{incident_id}/acknowledge", response_model=IncidentOut)
 def acknowledge(incident_id: Id, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
     actor = caller.actor()
-    return _apply(runtime, lambda s, now: transitions.acknowledge(s, incident_id, actor, now=now))
+    return _apply(
+        runtime,
+        caller,
+        incident_id,
+        lambda s, now: transitions.acknowledge(s, incident_id, actor, now=now),
+    )
 
 
 @router.post("/{incident_id}/resolve", response_model=IncidentOut)
@@ -256,7 +272,10 @@ def resolve(
 ) -> IncidentOut:
     actor, note = caller.actor(), body.note if body else None
     return _apply(
-        runtime, lambda s, now: transitions.resolve(s, incident_id, actor, now=now, note=note)
+        runtime,
+        caller,
+        incident_id,
+        lambda s, now: transitions.resolve(s, incident_id, actor, now=now, note=note),
     )
 
 
@@ -269,6 +288,8 @@ def snooze(incident_id: Id, body: SnoozeIn, runtime: RuntimeDep, caller: Respond
 
     return _apply(
         runtime,
+        caller,
+        incident_id,
         lambda s, now: transitions.snooze(s, incident_id, actor, now=now, until=until(now)),
     )
 
@@ -276,13 +297,23 @@ def snooze(incident_id: Id, body: SnoozeIn, runtime: RuntimeDep, caller: Respond
 @router.post("/{incident_id}/unsnooze", response_model=IncidentOut)
 def unsnooze(incident_id: Id, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
     actor = caller.actor()
-    return _apply(runtime, lambda s, now: transitions.unsnooze(s, incident_id, actor, now=now))
+    return _apply(
+        runtime,
+        caller,
+        incident_id,
+        lambda s, now: transitions.unsnooze(s, incident_id, actor, now=now),
+    )
 
 
 @router.post("/{incident_id}/reopen", response_model=IncidentOut)
 def reopen(incident_id: Id, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
     actor = caller.actor()
-    return _apply(runtime, lambda s, now: transitions.reopen(s, incident_id, actor, now=now))
+    return _apply(
+        runtime,
+        caller,
+        incident_id,
+        lambda s, now: transitions.reopen(s, incident_id, actor, now=now),
+    )
 
 
 @router.post(
@@ -295,4 +326,4 @@ def add_note(incident_id: Id, body: NoteIn, runtime: RuntimeDep, caller: Respond
         transitions.add_note(session, incident_id, actor, now=now, text=body.text)
         return incidents.get_incident(session, incident_id)
 
-    return _apply(runtime, note)
+    return _apply(runtime, caller, incident_id, note)

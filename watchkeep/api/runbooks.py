@@ -14,11 +14,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import Field
+from sqlalchemy import and_
 
 from watchkeep.api.deps import PageDep, Reader, Responder, RuntimeDep
-from watchkeep.api.runbook_runs import RunOut, run_out
+from watchkeep.api.runbook_runs import RunOut, run_out, visible_runs
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
-from watchkeep.core import incidents
+from watchkeep.core import access, incidents
 from watchkeep.core.errors import InvalidInputError
 from watchkeep.core.ids import Id
 from watchkeep.core.text import PROBLEM, first_unstorable
@@ -177,20 +178,26 @@ def delete_runbook(runbook_id: Id, runtime: RuntimeDep, caller: Responder) -> Re
 
 
 @router.get("/runbooks/{runbook_id}/runs", response_model=Paged[RunOut])
-def runbook_runs(runbook_id: Id, runtime: RuntimeDep, _: Reader, page: PageDep) -> Paged[RunOut]:
+def runbook_runs(
+    runbook_id: Id, runtime: RuntimeDep, caller: Reader, page: PageDep
+) -> Paged[RunOut]:
+    """The runbook's runs on incidents the caller may see."""
     with runtime.db.read() as session:
         catalog.get_runbook(session, runbook_id)
-        return run_out.paged(session, RunbookRun.runbook_id == runbook_id, page)
+        where = and_(RunbookRun.runbook_id == runbook_id, visible_runs(caller.scope()))
+        return run_out.paged(session, where, page)
 
 
 @router.post("/runbooks/{runbook_id}/preview", response_model=PreviewOut)
 def preview(
-    runbook_id: Id, runtime: RuntimeDep, _: Reader, body: PreviewIn | None = None
+    runbook_id: Id, runtime: RuntimeDep, caller: Reader, body: PreviewIn | None = None
 ) -> PreviewOut:
     """Every step rendered for the incident (or a sample), without calling Slack."""
     incident_id = body.incident_id if body else None
     with runtime.db.read() as session:
         runbook = catalog.get_runbook(session, runbook_id)
+        if incident_id is not None:
+            access.visible_incident(session, caller.scope(), incident_id)
         steps = preview_steps(
             session,
             runbook.document,

@@ -66,17 +66,20 @@ def create_service(body: ServiceIn, runtime: RuntimeDep, _: Admin) -> ServiceOut
 
 
 @router.get("", response_model=Paged[ServiceOut])
-def list_services(runtime: RuntimeDep, _: Reader, page: PageDep) -> Paged[ServiceOut]:
+def list_services(runtime: RuntimeDep, caller: Reader, page: PageDep) -> Paged[ServiceOut]:
     with runtime.db.read() as session:
-        found, total = services.list_services(session, limit=page.limit, offset=page.offset)
+        found, total = services.list_services(
+            session, scope=caller.scope(), limit=page.limit, offset=page.offset
+        )
         items = [ServiceOut.model_validate(service) for service in found]
     return Paged(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/{service_id}", response_model=ServiceOut)
-def get_service(service_id: Id, runtime: RuntimeDep, _: Reader) -> ServiceOut:
+def get_service(service_id: Id, runtime: RuntimeDep, caller: Reader) -> ServiceOut:
     with runtime.db.read() as session:
-        return ServiceOut.model_validate(services.get_service(session, service_id))
+        service = services.visible_service(session, caller.scope(), service_id)
+        return ServiceOut.model_validate(service)
 
 
 @router.patch("/{service_id}", response_model=ServiceOut)

@@ -29,6 +29,9 @@ class TeamIn(StrictModel):
     members: list[MembershipIn] | None = Field(
         default=None, max_length=1000, description="Members with their role (member or admin)"
     )
+    private: bool = Field(
+        default=False, description="Only members (and admins) see the team's services"
+    )
 
 
 class TeamPatch(StrictModel):
@@ -36,6 +39,7 @@ class TeamPatch(StrictModel):
     description: str | None = Field(default=None, max_length=10_000)
     member_ids: list[Id] | None = Field(default=None, max_length=1000)
     members: list[MembershipIn] | None = Field(default=None, max_length=1000)
+    private: bool | None = None
 
 
 class MemberOut(OutModel):
@@ -49,6 +53,7 @@ class TeamOut(OutModel):
     id: int
     name: str
     description: str
+    private: bool
     members: list[MemberOut]
     created_at: datetime
 
@@ -62,6 +67,7 @@ class TeamOut(OutModel):
             id=team.id,
             name=team.name,
             description=team.description,
+            private=team.private,
             members=members,
             created_at=team.created_at,
         )

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchkeep.core import events
+from watchkeep.core.access import Scope, incident_condition
 from watchkeep.core.actors import Actor
 from watchkeep.core.errors import InvalidInputError, NotFoundError
 from watchkeep.core.models import (
@@ -78,10 +79,10 @@ def find_open_by_dedup_key(session: Session, service_id: int, dedup_key: str) ->
 
 
 def list_incidents(
-    session: Session, where: IncidentFilter, *, limit: int, offset: int
+    session: Session, where: IncidentFilter, *, scope: Scope, limit: int, offset: int
 ) -> tuple[Sequence[Incident], int]:
-    """Newest first, and the total that matches the filter."""
-    conditions = []
+    """Newest first, and the total that matches the filter, of what `scope` may see."""
+    conditions = [incident_condition(scope)]
     if where.statuses:
         conditions.append(Incident.status.in_(where.statuses))
     if where.urgencies:

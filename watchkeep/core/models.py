@@ -145,6 +145,8 @@ class Team(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Private: only its members (and admins) see its services (`watchkeep.core.access`).
+    private: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_at: Mapped[datetime]
 
     # Read-only view of who is in the team; memberships (with their roles) are written.

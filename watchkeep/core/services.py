@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from watchkeep.core import naming
+from watchkeep.core import access, naming
+from watchkeep.core.access import Scope
 from watchkeep.core.errors import ConflictError, InvalidInputError, NotFoundError
 from watchkeep.core.models import Incident, IncidentStatus, Service, Team
 
@@ -30,10 +31,24 @@ def get_service_by_name(session: Session, name: str) -> Service | None:
     return session.scalar(select(Service).where(Service.name == name.strip()))
 
 
-def list_services(session: Session, *, limit: int, offset: int) -> tuple[Sequence[Service], int]:
-    total = session.scalar(select(func.count()).select_from(Service)) or 0
-    query = select(Service).order_by(Service.name).limit(limit).offset(offset)
+def list_services(
+    session: Session, *, scope: Scope, limit: int, offset: int
+) -> tuple[Sequence[Service], int]:
+    """The services `scope` sees listed (private teams' only by their members)."""
+    visible = access.catalog_condition(scope)
+    total = session.scalar(select(func.count()).select_from(Service).where(visible)) or 0
+    query = select(Service).where(visible).order_by(Service.name).limit(limit).offset(offset)
     return session.scalars(query).all(), total
+
+
+def visible_service(session: Session, scope: Scope, service_id: int) -> Service:
+    """The service, unless it is a private team's and `scope` is not in it: not found."""
+    service = session.scalar(
+        select(Service).where(Service.id == service_id, access.catalog_condition(scope))
+    )
+    if service is None:
+        raise NotFoundError("service", service_id)
+    return service
 
 
 def create_service(

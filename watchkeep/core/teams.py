@@ -38,9 +38,10 @@ def create_team(
     description: str = "",
     member_ids: Sequence[int] = (),
     members: Sequence[tuple[int, TeamRole]] | None = None,
+    private: bool = False,
 ) -> Team:
     name = naming.free_name(session, Team, name, "a team")
-    team = Team(name=name, description=description, created_at=now)
+    team = Team(name=name, description=description, private=private, created_at=now)
     session.add(team)
     session.flush()
     _set_members(session, team, _wanted(member_ids, members or ()), _field(members))
@@ -55,10 +56,13 @@ def update_team(
     description: str | None = None,
     member_ids: Sequence[int] | None = None,
     members: Sequence[tuple[int, TeamRole]] | None = None,
+    private: bool | None = None,
 ) -> Team:
     """`member_ids` and `members` each replace the whole membership when given (both:
     their union, a role in `members` winning)."""
     naming.rename(session, team, name, description, "a team")
+    if private is not None:
+        team.private = private
     if member_ids is not None or members is not None:
         _set_members(session, team, _wanted(member_ids or (), members or ()), _field(members))
     session.flush()

@@ -9,6 +9,8 @@ always shows the current state).
 
 from __future__ import annotations
 
+from typing import Any
+
 from watchkeep.core.events import EventType
 from watchkeep.core.models import Service, Urgency
 from watchkeep.slack.models import DEFAULT_EVENTS, SlackWorkspace
@@ -55,3 +57,24 @@ def route(
         or (workspace.urgency_channels or {}).get(urgency.value)
         or workspace.default_channel
     )
+
+
+def destinations(workspace: SlackWorkspace, service_channel: str | None) -> list[str]:
+    """Every channel a service's new incidents may be posted to in its primary workspace:
+    its own channel, else each urgency channel (urgencies without one: the default)."""
+    if service_channel:
+        return [service_channel]
+    by_urgency = workspace.urgency_channels or {}
+    found = [by_urgency.get(u.value) or workspace.default_channel for u in Urgency]
+    return list(dict.fromkeys(channel for channel in found if channel))
+
+
+def public_among(wanted: list[str], channels: list[dict[str, Any]]) -> list[str]:
+    """Which of `wanted` (ids or `#names`) are public channels in Slack's list, as `#name`:
+    everyone in the workspace may read what is posted there."""
+    public = []
+    for ref in wanted:
+        for channel in channels:
+            if ref in (channel["id"], f"#{channel['name']}") and not channel["is_private"]:
+                public.append(f"#{channel['name']}")
+    return public

@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 
 from watchkeep.core import sessions
+from watchkeep.core.access import Scope
 from watchkeep.core.actors import Actor
 from watchkeep.core.models import Role, Source
 from watchkeep.core.permissions import Permission, allows
@@ -54,6 +55,10 @@ class WebUser:
 
     def actor(self) -> Actor:
         return Actor(name=self.name, source=Source.WEB, user_id=self.id, role=self.role)
+
+    def scope(self) -> Scope:
+        """Whose incidents the user sees (`core.access`)."""
+        return Scope.for_user(self.id, self.role)
 
 
 def runtime_of(request: Request) -> Runtime:

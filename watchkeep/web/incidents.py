@@ -15,14 +15,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
-from watchkeep.core import incidents, services, transitions
+from watchkeep.core import access, incidents, services, transitions
 from watchkeep.core.errors import InvalidInputError, InvalidTransitionError
 from watchkeep.core.ids import Id, parse_id
 from watchkeep.core.models import IncidentStatus, Urgency
 from watchkeep.runbooks import manual
 from watchkeep.slack.incident_channel import incident_channel
 from watchkeep.web import incident_view, runbook_history
-from watchkeep.web.auth import Responder, Viewer, runtime_of, verify_csrf
+from watchkeep.web.auth import Responder, Viewer, WebUser, runtime_of, verify_csrf
 from watchkeep.web.rendering import fields, is_htmx, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -66,9 +66,9 @@ def incident_list(
     runtime = runtime_of(request)
     with runtime.db.read() as db:
         found, total = incidents.list_incidents(
-            db, where, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+            db, where, scope=user.scope(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
-        all_services, _ = services.list_services(db, limit=500, offset=0)
+        all_services, _ = services.list_services(db, scope=user.scope(), limit=500, offset=0)
     context: dict[str, Any] = {
         "nav": "incidents",
         "incidents": found,
@@ -89,6 +89,7 @@ def incident_list(
 def _detail(
     request: Request,
     incident_id: int,
+    user: WebUser,
     *,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -97,7 +98,7 @@ def _detail(
     runtime = runtime_of(request)
     user = getattr(request.state, "web_user", None)
     with runtime.db.read() as db:
-        incident = incidents.get_incident(db, incident_id)
+        incident = access.visible_incident(db, user.scope(), incident_id)
         context = {
             "nav": "incidents",
             "incident": incident,
@@ -118,29 +119,32 @@ def _detail(
 
 @router.get("/incidents/{incident_id}")
 def incident_page(request: Request, incident_id: Id, user: Viewer) -> Response:
-    return _detail(request, incident_id)
+    return _detail(request, incident_id, user)
 
 
 def _act(
     request: Request,
     incident_id: int,
+    user: WebUser,
     change: Callable[[Any], Any],
     done: str,
     *,
     field: str = "action",
     values: dict[str, str] | None = None,
 ) -> Response:
-    """Run one change in a write transaction; a refusal re-renders the page with its reason."""
+    """Run one change in a write transaction; a refusal re-renders the page with its reason.
+    An incident the user may not see is not found, before anything changes."""
     runtime = runtime_of(request)
     try:
         with runtime.db.write() as db:
+            access.visible_incident(db, user.scope(), incident_id)
             change(db)
     except InvalidTransitionError as exc:
         message = f"Could not {exc.action}: the incident is now {exc.status.value.lower()}."
-        return _detail(request, incident_id, errors={"action": message}, status_code=409)
+        return _detail(request, incident_id, user, errors={"action": message}, status_code=409)
     except InvalidInputError as exc:
         errors = {field: exc.message}
-        return _detail(request, incident_id, errors=errors, status_code=422, values=values)
+        return _detail(request, incident_id, user, errors=errors, status_code=422, values=values)
     return redirect(request, f"/incidents/{incident_id}", notice=done)
 
 
@@ -150,6 +154,7 @@ def acknowledge(request: Request, incident_id: Id, user: Responder) -> Response:
     return _act(
         request,
         incident_id,
+        user,
         lambda db: transitions.acknowledge(db, incident_id, user.actor(), now=now),
         "Incident acknowledged.",
     )
@@ -166,6 +171,7 @@ def resolve(
     return _act(
         request,
         incident_id,
+        user,
         lambda db: transitions.resolve(db, incident_id, user.actor(), now=now, note=note),
         "Incident resolved.",
         field="note",
@@ -189,7 +195,9 @@ def snooze(
         transitions.snooze(db, incident_id, user.actor(), now=now, until=until)
 
     label = incident_view.SNOOZE_CHOICES.get(minutes, "")
-    return _act(request, incident_id, change, f"Incident snoozed for {label}.", field="minutes")
+    return _act(
+        request, incident_id, user, change, f"Incident snoozed for {label}.", field="minutes"
+    )
 
 
 @router.post("/incidents/{incident_id}/unsnooze")
@@ -198,6 +206,7 @@ def unsnooze(request: Request, incident_id: Id, user: Responder) -> Response:
     return _act(
         request,
         incident_id,
+        user,
         lambda db: transitions.unsnooze(db, incident_id, user.actor(), now=now),
         "Snooze ended.",
     )
@@ -209,6 +218,7 @@ def reopen(request: Request, incident_id: Id, user: Responder) -> Response:
     return _act(
         request,
         incident_id,
+        user,
         lambda db: transitions.reopen(db, incident_id, user.actor(), now=now),
         "Incident reopened.",
     )
@@ -225,6 +235,7 @@ def add_note(
     return _act(
         request,
         incident_id,
+        user,
         lambda db: transitions.add_note(db, incident_id, user.actor(), now=now, text=text),
         "Note added.",
         field="text",

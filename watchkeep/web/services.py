@@ -11,14 +11,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from watchkeep.core import services, teams
+from watchkeep.core import access, services, teams
 from watchkeep.core.errors import ConflictError, InvalidInputError
 from watchkeep.core.ids import Id, parse_id
 from watchkeep.core.models import Incident, IncidentStatus
 from watchkeep.ingest import integrations
 from watchkeep.ingest.models import IntegrationType
 from watchkeep.oncall import policies
-from watchkeep.slack import workspaces
+from watchkeep.slack import routing, workspaces
 from watchkeep.slack.errors import SlackError
 from watchkeep.web.auth import Admin, Viewer, runtime_of, verify_csrf
 from watchkeep.web.rendering import fields, redirect, render
@@ -32,11 +32,15 @@ MAX_SLA_MINUTES = 60 * 24 * 30
 def service_list(request: Request, user: Viewer) -> Response:
     runtime = runtime_of(request)
     with runtime.db.read() as db:
-        found, _ = services.list_services(db, limit=500, offset=0)
+        found, _ = services.list_services(db, scope=user.scope(), limit=500, offset=0)
+        # Counts only of incidents the user may see: a count confirms they exist.
         open_counts = dict(
             db.execute(
                 select(Incident.service_id, func.count())
-                .where(Incident.status != IncidentStatus.RESOLVED)
+                .where(
+                    Incident.status != IncidentStatus.RESOLVED,
+                    access.incident_condition(user.scope()),
+                )
                 .group_by(Incident.service_id)
             ).all()
         )
@@ -50,21 +54,46 @@ def _channel_labels(request: Request, db: Any) -> dict[str, str]:
     return channel_cache(request).names(workspace.id) if workspace else {}
 
 
-def _channel_choices(request: Request) -> tuple[list[tuple[str, str]] | None, str | None]:
-    """The primary workspace's channels, or None and why (no workspace, Slack error)."""
+def _workspace_channels(request: Request) -> tuple[Any, list[dict[str, Any]] | None, str | None]:
+    """The primary workspace and its channels; None and why when they cannot be listed."""
     runtime = runtime_of(request)
     with runtime.db.read() as db:
         workspace = workspaces.primary_workspace(db)
     if workspace is None:
-        return None, "Connect Slack to choose from its channels; type a #channel meanwhile."
+        return None, None, "Connect Slack to choose from its channels; type a #channel meanwhile."
     try:
-        found = channel_cache(request).channels(runtime, workspace)
+        return workspace, channel_cache(request).channels(runtime, workspace), None
     except SlackError as exc:
-        return None, f"Slack did not list the channels ({exc.error}); type a #channel instead."
+        why = f"Slack did not list the channels ({exc.error}); type a #channel instead."
+        return workspace, None, why
+
+
+def _channel_choices(
+    workspace: Any, found: list[dict[str, Any]] | None, why: str | None
+) -> tuple[list[tuple[str, str]] | None, str | None]:
+    """The dropdown's channels, or None and why (no workspace, Slack error)."""
+    if found is None:
+        return None, why
     label = workspace.team_name or "Slack"
     return [
         (c["id"], f"#{c['name']}" + (" (private)" if c["is_private"] else "")) for c in found
     ], (f"Channels of {label}. Empty: the workspace's urgency or default channel is used.")
+
+
+def exposure_warning(
+    team: Any, workspace: Any, found: list[dict[str, Any]] | None, slack_channel: str
+) -> str | None:
+    """A private team's incidents posted to a public channel are read by everyone in the
+    workspace, whatever Watchkeep shows them: say so where the channel is chosen."""
+    if team is None or not team.private or workspace is None or found is None:
+        return None
+    public = routing.public_among(routing.destinations(workspace, slack_channel or None), found)
+    if not public:
+        return None
+    return (
+        f"{team.name} is a private team, but this service's incidents are posted to "
+        f"{', '.join(public)}: a public channel, which everyone in the workspace can read."
+    )
 
 
 def service_form(
@@ -79,6 +108,7 @@ def service_form(
     """The create/edit page; `integration` is the integrations card's state (a new key
     to show once, or its form's values and errors)."""
     runtime = runtime_of(request)
+    workspace, found_channels, why = _workspace_channels(request)
     with runtime.db.read() as db:
         all_teams, _ = teams.list_teams(db, limit=500, offset=0)
         all_policies, _ = policies.list_policies(db, limit=500, offset=0)
@@ -87,7 +117,9 @@ def service_form(
             if service_id is not None
             else []
         )
-    channels, channel_hint = _channel_choices(request)
+    channels, channel_hint = _channel_choices(workspace, found_channels, why)
+    team = next((t for t in all_teams if str(t.id) == values.get("team_id")), None)
+    warning = exposure_warning(team, workspace, found_channels, values.get("slack_channel", ""))
     current = values.get("slack_channel")
     if channels is not None and current and current not in {value for value, _ in channels}:
         channels = [(current, current), *channels]
@@ -108,6 +140,7 @@ def service_form(
         },
         "channels": channels,
         "channel_hint": channel_hint,
+        "exposure_warning": warning,
     }
     return render(request, "services/form.html", context, status_code=status_code)
 
@@ -139,7 +172,7 @@ def new_service(request: Request, user: Admin) -> Response:
 def service_page(request: Request, service_id: Id, user: Viewer) -> Response:
     runtime = runtime_of(request)
     with runtime.db.read() as db:
-        service = services.get_service(db, service_id)
+        service = services.visible_service(db, user.scope(), service_id)
         labels = _channel_labels(request, db)
         policy_id = service.escalation_policy_id
         policy = policies.get_policy(db, policy_id).name if policy_id is not None else None

@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchkeep.core import incidents
+from watchkeep.core.access import Scope
 from watchkeep.core.errors import NotFoundError
 from watchkeep.runbooks import manual
 from watchkeep.runbooks.models import IncidentChannel
 from watchkeep.slack.commands import parse, replies
 from watchkeep.slack.commands.parse import Command
-from watchkeep.slack.interactive.interactions import Refused
+from watchkeep.slack.interactive.interactions import Refused, clicked_scope
 
 if TYPE_CHECKING:
     from watchkeep.slack.commands.subcommands import SlashCommands
@@ -47,7 +48,10 @@ async def run(commands: SlashCommands, command: Command, form: dict[str, str]) -
         )
     runbook_id = await commands.read(lambda s: _runbook_id(s, name))
     channel = form.get("channel_id", "")
-    target = await commands.read(lambda s: _incident_here(s, number, workspace.id, channel))
+    # By number: the incidents the user sees; without: this channel's, the channel
+    # being their access (as for the other commands).
+    scope = Scope.for_actor(actor) if number is not None else clicked_scope(actor)
+    target = await commands.read(lambda s: _incident_here(s, scope, number, workspace.id, channel))
     now = commands.runtime.clock.now()
 
     def start(session: Session) -> tuple[str, int, int]:
@@ -70,7 +74,9 @@ def _runbook_id(session: Session, name: str) -> int:
         raise Refused(f"There is no runbook named {name!r}.") from None
 
 
-def _incident_here(session: Session, number: int | None, workspace_id: int, channel: str) -> int:
+def _incident_here(
+    session: Session, scope: Scope, number: int | None, workspace_id: int, channel: str
+) -> int:
     """The incident named, else the one whose runbook channel this is, else the one open
     incident announced here."""
     from watchkeep.slack.commands.subcommands import incident_in_channel
@@ -81,4 +87,4 @@ def _incident_here(session: Session, number: int | None, workspace_id: int, chan
         )
         if owner is not None:
             return owner
-    return incident_in_channel(session, number, workspace_id, channel)
+    return incident_in_channel(session, scope, number, workspace_id, channel)

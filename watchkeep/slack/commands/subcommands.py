@@ -9,15 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from watchkeep.core import incidents, overview, transitions
-from watchkeep.core.errors import NotFoundError
+from watchkeep.core import overview, transitions
+from watchkeep.core.access import Scope, incident_condition, service_condition
 from watchkeep.core.models import Incident, Service, Urgency
 from watchkeep.oncall import roster
 from watchkeep.slack.commands import parse, replies
 from watchkeep.slack.commands import run as run_command
 from watchkeep.slack.commands.parse import Command
-from watchkeep.slack.interactive.interactions import Interactions, Refused
-from watchkeep.slack.interactive.modals import open_create_modal
+from watchkeep.slack.interactive.interactions import Interactions, Refused, clicked_scope
+from watchkeep.slack.interactive.modals import create_visible, open_create_modal
 from watchkeep.slack.models import SlackMessageRef
 
 LIST_LIMIT = 15
@@ -63,11 +63,16 @@ class SlashCommands:
         return await run_in_threadpool(run)
 
     async def list_incidents(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
-        found, total = await self.read(lambda s: overview.open_incidents(s, limit=LIST_LIMIT))
+        scope = await self.ix.scope(_body(form))
+        found, total = await self.read(
+            lambda s: overview.open_incidents(s, scope, limit=LIST_LIMIT)
+        )
         return replies.incidents_reply(found, total, self.url_for)
 
     async def status(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
-        return replies.status_reply(await self.read(overview.status_summary), self.url_for)
+        scope = await self.ix.scope(_body(form))
+        summary = await self.read(lambda s: overview.status_summary(s, scope))
+        return replies.status_reply(summary, self.url_for)
 
     async def oncall(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
         """Every schedule (or those whose name matches) with who is on call and until when."""
@@ -88,10 +93,14 @@ class SlashCommands:
         if not command.rest:
             raise Refused("Give the incident a title: `/watchkeep create Checkout is down`")
         actor = await self.ix.actor(body)
-        service_id = await self.read(lambda s: _service_for_channel(s, form.get("channel_id")))
+        scope = Scope.for_actor(actor)
+        service_id = await self.read(
+            lambda s: _service_for_channel(s, scope, form.get("channel_id"))
+        )
         incident, _ = await self.ix.change(
-            lambda s: incidents.create_incident(
+            lambda s: create_visible(
                 s,
+                scope,
                 title=command.rest[:1024],
                 service_id=service_id,
                 urgency=Urgency.HIGH,
@@ -102,22 +111,28 @@ class SlashCommands:
         return replies.ephemeral(f"Created incident #{incident.number}: {command.rest[:200]}")
 
     async def acknowledge(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
-        actor, target = await self._actor_and_target(command.args, form)
-        incident = await self.ix.change(
-            lambda s: transitions.acknowledge(s, target, actor, now=self.runtime.clock.now())
+        actor, scope, target = await self._actor_and_target(command.args, form)
+        incident = await self.ix.change_visible(
+            scope,
+            target,
+            lambda s: transitions.acknowledge(s, target, actor, now=self.runtime.clock.now()),
         )
         return replies.ephemeral(f"Acknowledged incident #{incident.number}.")
 
     async def resolve(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
-        actor, target = await self._actor_and_target(command.args, form)
+        actor, scope, target = await self._actor_and_target(command.args, form)
         words = (
             command.args[1:]
             if command.args and parse.incident_number(command.args[0])
             else command.args
         )
         note = " ".join(words) or None
-        incident = await self.ix.change(
-            lambda s: transitions.resolve(s, target, actor, now=self.runtime.clock.now(), note=note)
+        incident = await self.ix.change_visible(
+            scope,
+            target,
+            lambda s: transitions.resolve(
+                s, target, actor, now=self.runtime.clock.now(), note=note
+            ),
         )
         return replies.ephemeral(f"Resolved incident #{incident.number}.")
 
@@ -125,10 +140,12 @@ class SlashCommands:
         length = parse.duration(command.args[0]) if command.args else None
         if length is None:
             raise Refused("Say for how long, up to 30 days: `/watchkeep snooze 2h #12`")
-        actor, target = await self._actor_and_target(command.args[1:], form)
+        actor, scope, target = await self._actor_and_target(command.args[1:], form)
         now = self.runtime.clock.now()
-        incident = await self.ix.change(
-            lambda s: transitions.snooze(s, target, actor, now=now, until=now + length)
+        incident = await self.ix.change_visible(
+            scope,
+            target,
+            lambda s: transitions.snooze(s, target, actor, now=now, until=now + length),
         )
         return replies.ephemeral(f"Snoozed incident #{incident.number} for {command.args[0]}.")
 
@@ -139,15 +156,21 @@ class SlashCommands:
     def body(form: dict[str, str]) -> dict[str, Any]:
         return _body(form)
 
-    async def _actor_and_target(self, args: list[str], form: dict[str, str]) -> tuple[Any, int]:
+    async def _actor_and_target(
+        self, args: list[str], form: dict[str, str]
+    ) -> tuple[Any, Scope, int]:
         body = _body(form)
         workspace = self.ix.workspace(body)
         actor = await self.ix.actor(body)
         number = parse.incident_number(args[0]) if args else None
+        # By number: the incidents the user sees (an unmapped one: organisation-wide).
+        # Without: the one open in this channel, the channel being their access.
+        scope = Scope.for_actor(actor) if number is not None else clicked_scope(actor)
+        channel = form.get("channel_id", "")
         target = await self.read(
-            lambda s: incident_in_channel(s, number, workspace.id, form.get("channel_id", ""))
+            lambda s: incident_in_channel(s, scope, number, workspace.id, channel)
         )
-        return actor, target
+        return actor, scope, target
 
 
 def _body(form: dict[str, str]) -> dict[str, Any]:
@@ -160,13 +183,16 @@ def _body(form: dict[str, str]) -> dict[str, Any]:
 
 
 def incident_in_channel(
-    session: Session, number: int | None, workspace_id: int, channel_id: str
+    session: Session, scope: Scope, number: int | None, workspace_id: int, channel_id: str
 ) -> int:
+    """The incident a command names, among those `scope` sees (a hidden one: no such)."""
     if number is not None:
-        try:
-            return incidents.get_incident_by_number(session, number).id
-        except NotFoundError:
-            raise Refused(f"There is no incident #{number}.") from None
+        found = session.scalar(
+            select(Incident.id).where(Incident.number == number, incident_condition(scope))
+        )
+        if found is None:
+            raise Refused(f"There is no incident #{number}.")
+        return found
     here = session.scalars(
         select(Incident)
         .join(SlackMessageRef, SlackMessageRef.incident_id == Incident.id)
@@ -174,6 +200,7 @@ def incident_in_channel(
             SlackMessageRef.workspace_id == workspace_id,
             SlackMessageRef.channel_id == channel_id,
             Incident.status.in_(overview.OPEN_STATUSES),
+            *([] if scope.channel else [incident_condition(scope)]),
         )
         .order_by(Incident.number)
     ).all()
@@ -185,13 +212,18 @@ def incident_in_channel(
     raise Refused(f"Several incidents are open in this channel ({numbers}): name one.")
 
 
-def _service_for_channel(session: Session, channel_id: str | None) -> int:
-    services = session.scalars(select(Service).order_by(Service.id)).all()
+def _service_for_channel(session: Session, scope: Scope, channel_id: str | None) -> int:
+    """The channel's service, or the only service, of those whose incidents `scope` sees."""
+    services = session.scalars(
+        select(Service).where(service_condition(scope)).order_by(Service.id)
+    ).all()
     matching = [s for s in services if channel_id and s.slack_channel == channel_id]
     if matching:
         return matching[0].id
     if len(services) == 1:
         return services[0].id
+    if not services:
+        raise Refused("There is no service you may open incidents on.")
     raise Refused(
         "Several services exist: use the form (`/watchkeep create` with a title) to pick one."
     )

@@ -9,13 +9,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from starlette.concurrency import run_in_threadpool
 
-from watchkeep.core import incidents, transitions
+from watchkeep.core import access, transitions
+from watchkeep.core.access import Scope
 from watchkeep.core.errors import NotFoundError
 from watchkeep.core.ids import parse_id
 from watchkeep.core.models import Incident, IncidentStatus
 from watchkeep.slack import render
 from watchkeep.slack.interactive import views
-from watchkeep.slack.interactive.interactions import Interactions, Refused
+from watchkeep.slack.interactive.interactions import Interactions, Refused, clicked_scope
 from watchkeep.slack.interactive.listeners import on_click
 
 
@@ -38,19 +39,24 @@ def register(app: AsyncApp, ix: Interactions) -> None:
     async def acknowledge(body: dict, action: dict) -> None:
         incident_id = _incident_id(action)
         actor = await ix.actor(body)
-        await ix.change(lambda s: transitions.acknowledge(s, incident_id, actor, now=clock.now()))
+        await ix.change_visible(
+            clicked_scope(actor),
+            incident_id,
+            lambda s: transitions.acknowledge(s, incident_id, actor, now=clock.now()),
+        )
 
     @on_click(app, ix, render.ACKNOWLEDGED)
     async def already_acknowledged(body: dict, action: dict) -> None:
-        incident = await _load_incident(ix, _incident_id(action))
+        scope = clicked_scope(await ix.who(body))
+        incident = await _load_incident(ix, scope, _incident_id(action))
         name = incident.acknowledged_by_name or incident.resolved_by_name or "someone"
         await ix.tell(body, f"Incident #{incident.number} is already acknowledged by {name}.")
 
     @on_click(app, ix, render.RESOLVE)
     async def resolve(body: dict, action: dict) -> None:
         incident_id = _incident_id(action)
-        await ix.actor(body)
-        incident = await _open_incident(ix, incident_id)
+        scope = clicked_scope(await ix.actor(body))
+        incident = await _open_incident(ix, scope, incident_id)
         await ix.open_view(body, body["trigger_id"], views.resolve_modal(incident))
 
     @on_click(app, ix, render.SNOOZE)
@@ -58,15 +64,18 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         incident_id = _incident_id(action)
         choice = str((action.get("selected_option") or {}).get("value", "")).split(":")[-1]
         actor = await ix.actor(body)
+        scope = clicked_scope(actor)
         if choice == "custom":
-            incident = await _open_incident(ix, incident_id)
+            incident = await _open_incident(ix, scope, incident_id)
             await ix.open_view(body, body["trigger_id"], views.snooze_modal(incident))
             return
         if not choice.isdigit():
             raise Refused("That snooze choice is not a number of minutes.")
         until = clock.now() + timedelta(minutes=int(choice))
-        await ix.change(
-            lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
+        await ix.change_visible(
+            scope,
+            incident_id,
+            lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until),
         )
 
     @on_click(app, ix, render.VIEW)
@@ -74,10 +83,12 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         """A URL button: Slack opens the link; the click only needs an answer."""
 
 
-async def _load_incident(ix: Interactions, incident_id: int) -> Incident:
+async def _load_incident(ix: Interactions, scope: Scope, incident_id: int) -> Incident:
+    """The incident, if `scope` sees it; one it does not is as gone as a deleted one."""
+
     def load() -> Incident:
         with ix.runtime.db.read() as session:
-            return incidents.get_incident(session, incident_id)
+            return access.visible_incident(session, scope, incident_id)
 
     try:
         return await run_in_threadpool(load)
@@ -85,9 +96,9 @@ async def _load_incident(ix: Interactions, incident_id: int) -> Incident:
         raise Refused("That incident no longer exists in Watchkeep.") from exc
 
 
-async def _open_incident(ix: Interactions, incident_id: int) -> Incident:
+async def _open_incident(ix: Interactions, scope: Scope, incident_id: int) -> Incident:
     """An incident a form can still act on."""
-    incident = await _load_incident(ix, incident_id)
+    incident = await _load_incident(ix, scope, incident_id)
     if incident.status is IncidentStatus.RESOLVED:
         raise Refused(
             f"Incident #{incident.number} is already resolved by {incident.resolved_by_name}."

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from watchkeep.core import access
+from watchkeep.core.access import THROUGH_CHANNEL, Scope
 from watchkeep.core.actors import Actor
 from watchkeep.core.errors import (
     DomainError,
@@ -54,6 +56,9 @@ class Refused(Exception):
 class Interactions:
     runtime: Runtime
     directory: WorkspaceDirectory
+    # What the listeners answer ("action:acknowledge", "view:resolve_incident", …): the
+    # access test checks each against its table.
+    listeners: list[str] = field(default_factory=list)
 
     def workspace(self, body: dict[str, Any]) -> KnownWorkspace:
         team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
@@ -64,6 +69,21 @@ class Interactions:
 
     async def actor(self, body: dict[str, Any]) -> Actor:
         """Who acted, refused if the workspace requires mapped users or the role may not respond."""
+        actor = await self.who(body)
+        try:
+            require(actor.role, Permission.RESPOND)
+        except PermissionDeniedError as exc:
+            raise Refused(f"You can't do that in Watchkeep: {exc}.") from exc
+        return actor
+
+    async def scope(self, body: dict[str, Any]) -> Scope:
+        """Which incidents the Slack user sees in lists: their Watchkeep user's, or only
+        organisation-wide services' when unmapped (refused when the workspace requires
+        mapped users)."""
+        return Scope.for_actor(await self.who(body))
+
+    async def who(self, body: dict[str, Any]) -> Actor:
+        """Who is asking, refused if the workspace requires mapped users."""
         workspace = self.workspace(body)
 
         async def users_info(slack_id: str) -> dict[str, Any]:
@@ -76,10 +96,6 @@ class Interactions:
         )
         if actor.user_id is None and workspace.require_mapped_user:
             raise Refused(UNMAPPED)
-        try:
-            require(actor.role, Permission.RESPOND)
-        except PermissionDeniedError as exc:
-            raise Refused(f"You can't do that in Watchkeep: {exc}.") from exc
         return actor
 
     async def open_view(self, body: dict[str, Any], trigger_id: str, view: dict) -> None:
@@ -111,6 +127,17 @@ class Interactions:
         except DomainError as exc:
             raise Refused(str(exc)) from exc
 
+    async def change_visible(
+        self, scope: Scope, incident_id: int, work: Callable[[Session], T]
+    ) -> T:
+        """`change`, on an incident `scope` may see (else it no longer exists, to them)."""
+
+        def checked(session: Session) -> T:
+            access.visible_incident(session, scope, incident_id)
+            return work(session)
+
+        return await self.change(checked)
+
     async def tell(self, body: dict[str, Any], text: str) -> None:
         """A private answer to the clicking user, through the outbox."""
         url = body.get("response_url")
@@ -126,6 +153,12 @@ class Interactions:
                 )
 
         await run_in_threadpool(queue)
+
+
+def clicked_scope(actor: Actor) -> Scope:
+    """What a click on a message may act on: a mapped user's incidents; for an unmapped
+    user, the incident of the message they clicked (the channel was their access)."""
+    return THROUGH_CHANNEL if actor.user_id is None else Scope.for_actor(actor)
 
 
 def explain(exc: InvalidTransitionError) -> str:

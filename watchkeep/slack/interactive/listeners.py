@@ -32,13 +32,19 @@ def on_click(app: AsyncApp, ix: Interactions, action_id: str) -> Callable[[Click
                 await ix.tell(body, refused.message)
 
         app.action(action_id)(clicked)
+        ix.listeners.append(f"action:{action_id}")
         return listener
 
     return register
 
 
 def on_submit(
-    app: AsyncApp, callback_id: str, *, block: str, blocks: Mapping[str, str] | None = None
+    app: AsyncApp,
+    ix: Interactions,
+    callback_id: str,
+    *,
+    block: str,
+    blocks: Mapping[str, str] | None = None,
 ) -> Callable[[Submitted], Submitted]:
     """Register a modal's submission listener. A refusal is shown on the block holding
     the refused field (`blocks` maps the core's field names to block ids), else `block`."""
@@ -55,6 +61,7 @@ def on_submit(
                 await ack()
 
         app.view(callback_id)(submitted)
+        ix.listeners.append(f"view:{callback_id}")
         return listener
 
     return register

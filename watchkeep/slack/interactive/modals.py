@@ -5,15 +5,20 @@ on the block holding the refused field."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from watchkeep.core import incidents, services, transitions
+from watchkeep.core import access, incidents, transitions
+from watchkeep.core.access import Scope
+from watchkeep.core.errors import InvalidInputError
 from watchkeep.core.ids import parse_id
-from watchkeep.core.models import Urgency
+from watchkeep.core.models import Incident, Service, Urgency
 from watchkeep.slack.interactive import views
-from watchkeep.slack.interactive.interactions import Interactions, Refused
+from watchkeep.slack.interactive.interactions import Interactions, Refused, clicked_scope
 from watchkeep.slack.interactive.listeners import on_submit
 
 MAX_SNOOZE_MINUTES = int(transitions.MAX_SNOOZE.total_seconds() // 60)
@@ -22,16 +27,19 @@ MAX_SNOOZE_MINUTES = int(transitions.MAX_SNOOZE.total_seconds() // 60)
 def register(app: AsyncApp, ix: Interactions) -> None:
     clock = ix.runtime.clock
 
-    @on_submit(app, views.RESOLVE, block="note")
+    @on_submit(app, ix, views.RESOLVE, block="note")
     async def resolve_submitted(body: dict, view: dict) -> None:
         incident_id = _incident_of(view)
         note = views.submitted(view, "note")
         actor = await ix.actor(body)
-        await ix.change(
-            lambda s: transitions.resolve(s, incident_id, actor, now=clock.now(), note=note)
+        # The form was opened from a click on the incident's message: the same access.
+        await ix.change_visible(
+            clicked_scope(actor),
+            incident_id,
+            lambda s: transitions.resolve(s, incident_id, actor, now=clock.now(), note=note),
         )
 
-    @on_submit(app, views.SNOOZE, block="minutes")
+    @on_submit(app, ix, views.SNOOZE, block="minutes")
     async def snooze_submitted(body: dict, view: dict) -> dict | None:
         minutes = parse_id(views.submitted(view, "minutes") or "")
         if minutes is None or minutes > MAX_SNOOZE_MINUTES:
@@ -39,17 +47,24 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         incident_id = _incident_of(view)
         actor = await ix.actor(body)
         until = clock.now() + timedelta(minutes=minutes)
-        await ix.change(
-            lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
+        await ix.change_visible(
+            clicked_scope(actor),
+            incident_id,
+            lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until),
         )
         return None
 
     @app.shortcut(views.CREATE)
     async def create_shortcut(ack: AsyncAck, body: dict) -> None:
         await ack()
-        await open_create_modal(ix, body, body["trigger_id"])
+        try:
+            await open_create_modal(ix, body, body["trigger_id"])
+        except Refused as refused:
+            await ix.tell(body, refused.message)
 
-    @on_submit(app, views.CREATE, block="title", blocks={"service_id": "service"})
+    ix.listeners.append(f"shortcut:{views.CREATE}")
+
+    @on_submit(app, ix, views.CREATE, block="title", blocks={"service_id": "service"})
     async def create_submitted(body: dict, view: dict) -> dict | None:
         title = views.submitted(view, "title")
         service = views.submitted(view, "service")
@@ -66,8 +81,9 @@ def register(app: AsyncApp, ix: Interactions) -> None:
             return errors
         actor = await ix.actor(body)
         await ix.change(
-            lambda s: incidents.create_incident(
+            lambda s: create_visible(
                 s,
+                Scope.for_actor(actor),
                 title=title,
                 service_id=service_id,
                 urgency=Urgency(urgency),
@@ -86,13 +102,30 @@ def _incident_of(view: dict) -> int:
     return incident_id
 
 
+def create_visible(
+    session: Session, scope: Scope, *, service_id: int, **fields: Any
+) -> tuple[Incident, bool]:
+    """Open an incident on a service whose incidents `scope` sees; any other service is
+    as unknown as a missing one."""
+    if not access.visible_service(session, scope, service_id):
+        raise InvalidInputError("service_id", f"no service with id {service_id}")
+    return incidents.create_incident(session, service_id=service_id, **fields)
+
+
 async def open_create_modal(ix: Interactions, body: dict, trigger_id: str, title: str = "") -> bool:
-    """Open the create-incident form; False when Slack would not (the trigger expired)."""
+    """Open the create-incident form with the services whose incidents the user sees;
+    False when Slack would not (the trigger expired)."""
+    scope = await ix.scope(body)
 
     def choices() -> list[tuple[int, str]]:
         with ix.runtime.db.read() as session:
-            found, _ = services.list_services(session, limit=views.MAX_OPTIONS, offset=0)
-            return [(service.id, service.name) for service in found]
+            query = (
+                select(Service)
+                .where(access.service_condition(scope))
+                .order_by(Service.name)
+                .limit(views.MAX_OPTIONS)
+            )
+            return [(service.id, service.name) for service in session.scalars(query)]
 
     try:
         await ix.open_view(

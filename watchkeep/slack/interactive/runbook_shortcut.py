@@ -19,12 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from watchkeep.core import incidents
+from watchkeep.core import access, incidents
+from watchkeep.core.errors import NotFoundError
 from watchkeep.core.ids import parse_id
 from watchkeep.runbooks import catalog, manual
 from watchkeep.runbooks.models import IncidentChannel
 from watchkeep.slack.interactive import views
-from watchkeep.slack.interactive.interactions import Interactions, Refused
+from watchkeep.slack.interactive.interactions import Interactions, Refused, clicked_scope
 from watchkeep.slack.interactive.listeners import on_submit
 from watchkeep.slack.models import SlackMessageRef
 from watchkeep.slack.render import escape, truncate
@@ -35,6 +36,8 @@ RUN_RUNBOOK = "run_runbook"
 def register(app: AsyncApp, ix: Interactions) -> None:
     clock = ix.runtime.clock
 
+    ix.listeners.append(f"shortcut:{RUN_RUNBOOK}")
+
     @app.shortcut(RUN_RUNBOOK)
     async def run_shortcut(ack: AsyncAck, body: dict) -> None:
         await ack()
@@ -43,7 +46,7 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         except Refused as refused:
             await ix.tell(body, refused.message)
 
-    @on_submit(app, RUN_RUNBOOK, block="runbook")
+    @on_submit(app, ix, RUN_RUNBOOK, block="runbook")
     async def run_submitted(body: dict, view: dict) -> dict | None:
         runbook_id = parse_id(views.submitted(view, "runbook") or "")
         if runbook_id is None:
@@ -60,7 +63,7 @@ def register(app: AsyncApp, ix: Interactions) -> None:
                 f"Started runbook *{runbook.name}* for incident #{incident.number} (run {run.id})."
             )
 
-        told = await ix.change(start)
+        told = await ix.change_visible(clicked_scope(actor), meta["incident_id"], start)
         await ix.tell({"response_url": meta.get("response_url")}, told)
         return None
 
@@ -74,12 +77,16 @@ async def _open(ix: Interactions, body: dict) -> None:
     def read() -> tuple[int, str, list[tuple[int, str]]]:
         with ix.runtime.db.read() as session:
             incident_id = _incident_of_message(session, workspace.id, channel, ts)
-            incident = incidents.get_incident(session, incident_id)
+            # The message was the way in: what the person may act on from it.
+            incident = access.visible_incident(session, clicked_scope(actor), incident_id)
             about = f"*#{incident.number}* {escape(incident.title)}"
             choices = manual.runnable(session, actor.role, actor.user_id)
             return incident_id, about, [(rb.id, rb.name) for rb in choices]
 
-    incident_id, about, choices = await run_in_threadpool(read)
+    try:
+        incident_id, about, choices = await run_in_threadpool(read)
+    except NotFoundError:
+        raise Refused("That incident no longer exists in Watchkeep.") from None
     if not choices:
         raise Refused("There is no manual runbook you may run.")
     metadata = {"incident_id": incident_id, "response_url": body.get("response_url")}
