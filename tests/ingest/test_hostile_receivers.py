@@ -108,6 +108,33 @@ def receivers(world: World) -> dict[str, Receiver]:
                 ("alerts", 0, "annotations", "summary"): LABEL,
             },
         ),
+        "/ingest/grafana/{key}": Receiver(
+            f"/ingest/grafana/{keys[IntegrationType.GRAFANA]}",
+            {
+                "version": "1",
+                "status": "firing",
+                "alerts": [
+                    {
+                        "status": "firing",
+                        "fingerprint": "c6eadffa33fcdf37",
+                        "labels": {"alertname": "High memory usage"},
+                        "annotations": {"summary": "Memory above 80%"},
+                        "dashboardURL": "https://grafana.example.com/d/TkMOvHK4z",
+                        "values": {"B": 84.2},
+                    }
+                ],
+            },
+            {
+                ("version",): WORD,
+                ("status",): WORD,
+                ("alerts", 0, "status"): WORD,
+                ("alerts", 0, "fingerprint"): TEXT,
+                ("alerts", 0, "labels", "alertname"): LABEL,
+                ("alerts", 0, "annotations", "summary"): LABEL,
+                ("alerts", 0, "dashboardURL"): LABEL,
+                ("alerts", 0, "values", "B"): FREE,
+            },
+        ),
         "/ingest/webhook/{key}": Receiver(
             f"/ingest/webhook/{keys[IntegrationType.WEBHOOK]}",
             {"alert": {"title": "Disk full", "id": "disk-1", "level": "critical", "host": "db1"}},

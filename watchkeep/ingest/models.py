@@ -16,6 +16,7 @@ class IntegrationType(enum.StrEnum):
     EVENTS_API_V2 = "events_api_v2"
     ALERTMANAGER = "alertmanager"
     WEBHOOK = "webhook"
+    GRAFANA = "grafana"
 
 
 class Integration(Base):

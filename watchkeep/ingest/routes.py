@@ -3,6 +3,7 @@
     POST /v2/enqueue                   PagerDuty Events API v2 (key: `routing_key`)
     POST /ingest/alertmanager/{key}    Prometheus Alertmanager webhook, version 4
     POST /ingest/webhook/{key}         generic JSON, read through the integration's paths
+    POST /ingest/grafana/{key}         Grafana's webhook contact point (version 1)
 
 Answers follow PagerDuty's: 202 `{status, message, …}` when processed; 400
 `{status: "invalid event", errors: ["field: problem", …]}`; 404 for an unknown
@@ -19,15 +20,15 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from watchkeep.ingest import alertmanager, events_v2, intake, webhook
 from watchkeep.ingest.admission import IngestRequest, Reader
-from watchkeep.ingest.alert import AlertEvent
 from watchkeep.ingest.errors import BadEventError, RateLimitedError, UnknownKeyError
 from watchkeep.ingest.models import IntegrationType
 from watchkeep.ingest.writer import IngestWriter
@@ -49,30 +50,56 @@ async def enqueue(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=202)
 
 
-async def alertmanager_webhook(request: Request) -> JSONResponse:
-    """Prometheus Alertmanager webhook (version 4): each alert triggers or resolves."""
-    key = request.path_params["key"]
-    try:
-        events = alertmanager.parse(await request.body())
-        results = await _ingest(request, key, IntegrationType.ALERTMANAGER, lambda _: events)
-    except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
-        return _refusal(exc, key_field="key")
-    return _processed(results)
+# Reads a body into alerts, given the integration's config (known once its key is).
+BodyReader = Callable[[bytes], Reader]
 
 
-async def generic_webhook(request: Request) -> JSONResponse:
-    """Any JSON object, read through the integration's configured field paths."""
-    key = request.path_params["key"]
+def keyed_receiver(
+    integration_type: IntegrationType, read_body: BodyReader, doc: str
+) -> Callable[[Request], Awaitable[Response]]:
+    """A receiver whose key is in its path: the body is read first (a bad one is a 400
+    before any write), its alerts once the integration's config is known."""
 
-    def read(config: dict[str, Any]) -> list[AlertEvent]:
-        return [webhook.read(document, webhook.WebhookConfig.model_validate(config))]
+    async def receive(request: Request) -> Response:
+        key = request.path_params["key"]
+        try:
+            read = read_body(await request.body())
+            results = await _ingest(request, key, integration_type, read)
+        except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
+            return _refusal(exc, key_field="key")
+        return _processed(results)
 
-    try:
-        document = webhook.load(await request.body())
-        results = await _ingest(request, key, IntegrationType.WEBHOOK, read)
-    except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
-        return _refusal(exc, key_field="key")
-    return _processed(results)
+    receive.__doc__ = doc
+    receive.__name__ = f"{integration_type.value}_receiver"
+    return receive
+
+
+def _alertmanager(body: bytes) -> Reader:
+    events = alertmanager.parse(body)
+    return lambda _: events
+
+
+def _generic(body: bytes) -> Reader:
+    document = webhook.load(body)
+    return lambda config: webhook.read_all(document, webhook.WebhookConfig.model_validate(config))
+
+
+alertmanager_webhook = keyed_receiver(
+    IntegrationType.ALERTMANAGER,
+    _alertmanager,
+    "Prometheus Alertmanager webhook (version 4, or Grafana's version 1): each alert"
+    " triggers or resolves.",
+)
+grafana_webhook = keyed_receiver(
+    IntegrationType.GRAFANA,
+    _alertmanager,
+    "Grafana's webhook contact point: every alert of the group triggers or resolves.",
+)
+generic_webhook = keyed_receiver(
+    IntegrationType.WEBHOOK,
+    _generic,
+    "Any JSON object, read through the integration's configured field paths.",
+)
 
 
 async def _ingest(
@@ -138,6 +165,7 @@ RECEIVERS = [
     Route("/v2/enqueue", enqueue, methods=["POST"]),
     Route("/ingest/alertmanager/{key}", alertmanager_webhook, methods=["POST"]),
     Route("/ingest/webhook/{key}", generic_webhook, methods=["POST"]),
+    Route("/ingest/grafana/{key}", grafana_webhook, methods=["POST"]),
 ]
 
 
