@@ -21,7 +21,7 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import select
 from starlette.routing import Route
 
-from watchkeep.core.models import Incident
+from watchkeep.core.models import ChangeEvent, Incident
 from watchkeep.ingest.models import IntegrationType
 from watchkeep.runtime import Runtime
 
@@ -82,6 +82,25 @@ def receivers(world: World) -> dict[str, Receiver]:
                 ("payload", "source"): TEXT,
                 ("payload", "severity"): WORD,
                 ("payload", "custom_details", "mount"): FREE,
+            },
+        ),
+        "/v2/change/enqueue": Receiver(
+            "/v2/change/enqueue",
+            {
+                "routing_key": keys[IntegrationType.EVENTS_API_V2],
+                "payload": {
+                    "summary": "Deployed checkout v2.3",
+                    "source": "ci",
+                    "custom_details": {"commit": "9f2c1e4"},
+                },
+                "links": [{"href": "https://ci.example.com/runs/1"}],
+            },
+            {
+                ("routing_key",): WORD,
+                ("payload", "summary"): TEXT,
+                ("payload", "source"): TEXT,
+                ("payload", "custom_details", "commit"): FREE,
+                ("links", 0, "href"): TEXT,
             },
         ),
         "/ingest/alertmanager/{key}": Receiver(
@@ -204,8 +223,13 @@ def test_every_receiver_refuses_hostile_values_but_keeps_an_alert_with_a_nul(
 
 def _stored_as_replacement(runtime: Runtime) -> bool:
     stored = newest_incident(runtime)
-    found = json.dumps([stored.title, stored.dedup_key, stored.details], ensure_ascii=False)
-    return "a\ufffdb" in found and "\x00" not in found
+    found = [stored.title, stored.dedup_key, stored.details]
+    with runtime.db.read() as db:
+        change = db.scalars(select(ChangeEvent).order_by(ChangeEvent.id.desc()).limit(1)).first()
+        if change is not None:
+            found += [change.summary, change.source, change.links, change.custom_details]
+    text = json.dumps(found, ensure_ascii=False)
+    return "a\ufffdb" in text and "\x00" not in text
 
 
 def _fresh(body: dict[str, Any], tag: str) -> dict[str, Any]:

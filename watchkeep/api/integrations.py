@@ -35,6 +35,13 @@ class IntegrationIn(StrictModel):
     config: WebhookConfig | None = Field(
         default=None, description="Webhook integrations only: where their fields live"
     )
+    unknown_severity: Severity | None = Field(
+        default=None,
+        description=(
+            "Events API v2 integrations only: the severity taken for one PagerDuty does not"
+            " know (default: refused with a 400, as PagerDuty does)"
+        ),
+    )
 
 
 class IntegrationOut(OutModel):
@@ -91,6 +98,7 @@ def create_integration(
             name=body.name,
             config=body.config,
             rate_limit_per_minute=body.rate_limit_per_minute,
+            unknown_severity=body.unknown_severity,
             now=runtime.clock.now(),
         )
         return _with_key(integration, key, runtime)

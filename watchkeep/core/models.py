@@ -266,3 +266,22 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class ChangeEvent(Base):
+    """A change to a service (a deploy, a config change) a tool reported: never an
+    incident, shown beside the service's incidents that follow it."""
+
+    __tablename__ = "change_events"
+    __table_args__ = (Index("ix_change_events_service_occurred", "service_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    summary: Mapped[str] = mapped_column(String(1024))
+    source: Mapped[str | None] = mapped_column(String(1024))
+    # When the change happened (the sender's timestamp), else when it was received.
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    sender: Mapped[str] = mapped_column(String(200))
+    links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    custom_details: Mapped[Any] = mapped_column(JSON, nullable=True)

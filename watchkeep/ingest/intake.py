@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from watchkeep.core import alerts
+from watchkeep.core import alerts, changes
 from watchkeep.ingest.admission import Admitted, IngestRequest, Refusal, admit
-from watchkeep.ingest.alert import AlertAction, AlertEvent
+from watchkeep.ingest.alert import AlertAction, AlertEvent, ChangeReport
 
 if TYPE_CHECKING:
     from watchkeep.runtime import Runtime
@@ -38,7 +38,7 @@ _ATTEMPTS = 3
 @dataclass(frozen=True)
 class Result:
     dedup_key: str
-    # triggered | repeated | acknowledged | resolved | ignored
+    # triggered | repeated | acknowledged | resolved | ignored | recorded (a change)
     outcome: str
     incident_number: int | None
 
@@ -88,6 +88,7 @@ def _apply_batch(session: Session, batch: list[Admitted], now: datetime) -> list
         (index, position, admitted, alert)
         for index, admitted in enumerate(batch)
         for position, alert in enumerate(admitted.alerts)
+        if isinstance(alert, AlertEvent)
     ]
     ordered = {
         (admitted.service_id, alert.dedup_key)
@@ -113,6 +114,10 @@ def _apply_batch(session: Session, batch: list[Admitted], now: datetime) -> list
     for index, position, admitted, alert in alerts_in_order:
         if results[index][position] is None:
             results[index][position] = _apply(session, admitted, alert, now)
+    for index, admitted in enumerate(batch):
+        for position, report in enumerate(admitted.alerts):
+            if isinstance(report, ChangeReport):
+                results[index][position] = _record(session, admitted, report, now)
     return [[result for result in request if result is not None] for request in results]
 
 
@@ -127,6 +132,20 @@ def _trigger(admitted: Admitted, alert: AlertEvent, *, count: int) -> alerts.Tri
         details=alert.details,
         count=count,
     )
+
+
+def _record(session: Session, admitted: Admitted, report: ChangeReport, now: datetime) -> Result:
+    change = changes.Change(
+        service_id=admitted.service_id,
+        summary=report.summary,
+        sender=admitted.actor.name,
+        source=report.source,
+        occurred_at=report.occurred_at,
+        links=report.links,
+        custom_details=report.custom_details,
+    )
+    row = changes.record_change(session, change, now=now)
+    return Result(str(row.id), "recorded", None)
 
 
 def _apply(session: Session, admitted: Admitted, alert: AlertEvent, now: datetime) -> Result:

@@ -14,6 +14,7 @@ from watchkeep.core.models import Urgency
 from watchkeep.core.services import get_service
 from watchkeep.ingest import keys
 from watchkeep.ingest.alert import DEFAULT_URGENCY, Severity
+from watchkeep.ingest.events_v2 import EventsConfig
 from watchkeep.ingest.models import Integration, IntegrationType, ServiceAlertSettings
 from watchkeep.ingest.webhook import WebhookConfig
 
@@ -34,6 +35,7 @@ def create_integration(
     now: datetime,
     config: WebhookConfig | None = None,
     rate_limit_per_minute: int | None = None,
+    unknown_severity: Severity | None = None,
 ) -> tuple[Integration, str]:
     """A new integration and its key, which is not stored and so is answered only here."""
     get_service(session, service_id)
@@ -44,7 +46,7 @@ def create_integration(
         name=name.strip(),
         key_id=keys.key_id(key),
         key_hash=keys.digest(key),
-        config=_checked_config(integration_type, config),
+        config=_checked_config(integration_type, config, unknown_severity),
         rate_limit_per_minute=rate_limit_per_minute,
         created_at=now,
     )
@@ -123,8 +125,16 @@ def urgencies(stored: Mapping[str, str]) -> dict[Severity, Urgency]:
 
 
 def _checked_config(
-    integration_type: IntegrationType, config: WebhookConfig | None
+    integration_type: IntegrationType,
+    config: WebhookConfig | None,
+    unknown_severity: Severity | None,
 ) -> dict[str, Any]:
+    if unknown_severity is not None:
+        if integration_type is not IntegrationType.EVENTS_API_V2:
+            raise InvalidInputError(
+                "unknown_severity", "only events_api_v2 integrations map unknown severities"
+            )
+        return EventsConfig(unknown_severity=unknown_severity).model_dump(mode="json")
     if integration_type is IntegrationType.WEBHOOK:
         if config is None:
             raise InvalidInputError("config", "a webhook needs at least config.summary_path")

@@ -1,13 +1,15 @@
 """The receivers monitoring tools post to. They authenticate by integration key only.
 
     POST /v2/enqueue                   PagerDuty Events API v2 (key: `routing_key`)
+    POST /v2/change/enqueue            PagerDuty Change Events (key: `routing_key`)
     POST /ingest/alertmanager/{key}    Prometheus Alertmanager webhook, version 4
     POST /ingest/webhook/{key}         generic JSON, read through the integration's paths
     POST /ingest/grafana/{key}         Grafana's webhook contact point (version 1)
 
 Answers follow PagerDuty's: 202 `{status, message, …}` when processed; 400
 `{status: "invalid event", errors: ["field: problem", …]}`; 404 for an unknown
-key; 429 `{status: "throttle event"}` with Retry-After. Bodies are read raw and
+key; 429 `{status: "throttle event"}` with Retry-After. Any other path or method under
+`/v2/` or `/ingest/` is a JSON 404 or 405 in the same shape. Bodies are read raw and
 checked by the format's own parser, so a bad body is PagerDuty's 400, not 422.
 
 They are plain Starlette routes, first in the app's table: FastAPI's request
@@ -25,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Mount, Route
+from starlette.types import Receive, Scope, Send
 
 from watchkeep.ingest import alertmanager, events_v2, intake, webhook
 from watchkeep.ingest.admission import IngestRequest, Reader
@@ -41,12 +44,24 @@ async def enqueue(request: Request) -> JSONResponse:
     """PagerDuty Events API v2: trigger, acknowledge or resolve one alert."""
     try:
         event = events_v2.parse(await request.body())
-        await _ingest(
-            request, event.routing_key, IntegrationType.EVENTS_API_V2, lambda _: [event.alert]
+        await _ingest(request, event.routing_key, IntegrationType.EVENTS_API_V2, event.read)
+    except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
+        return _refusal(exc, key_field="routing_key")
+    body = {"status": "success", "message": "Event processed", "dedup_key": event.dedup_key}
+    return JSONResponse(body, status_code=202)
+
+
+async def change_enqueue(request: Request) -> JSONResponse:
+    """PagerDuty Change Events: a deploy or config change, kept on the service."""
+    try:
+        routing_key, change = events_v2.parse_change(await request.body())
+        [result] = await _ingest(
+            request, routing_key, IntegrationType.EVENTS_API_V2, lambda _: [change]
         )
     except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
         return _refusal(exc, key_field="routing_key")
-    body = {"status": "success", "message": "Event processed", "dedup_key": event.alert.dedup_key}
+    # pdpyras' send_change_event answers the `id`.
+    body = {"status": "success", "message": "Change event processed", "id": result.dedup_key}
     return JSONResponse(body, status_code=202)
 
 
@@ -163,16 +178,43 @@ _hide_keys = _HideKeys()
 
 RECEIVERS = [
     Route("/v2/enqueue", enqueue, methods=["POST"]),
+    Route("/v2/change/enqueue", change_enqueue, methods=["POST"]),
     Route("/ingest/alertmanager/{key}", alertmanager_webhook, methods=["POST"]),
     Route("/ingest/webhook/{key}", generic_webhook, methods=["POST"]),
     Route("/ingest/grafana/{key}", grafana_webhook, methods=["POST"]),
 ]
 
 
+async def _nothing_here(scope: Scope, receive: Receive, send: Send) -> None:
+    """Any other request under the receivers' prefixes: PagerDuty's JSON, never the web
+    UI's HTML page (a tool reading the answer as JSON must not choke on it)."""
+    # Matched as the app sees the path, not as the mount does.
+    whole = {**scope, "root_path": ""}
+    if any(route.matches(whole)[0] is Match.PARTIAL for route in RECEIVERS):
+        body = {
+            "status": "method not allowed",
+            "message": "Method Not Allowed",
+            "errors": [f"method: {scope['method']} is not allowed here; use POST"],
+        }
+        answer = JSONResponse(body, status_code=405, headers={"Allow": "POST"})
+    else:
+        body = {
+            "status": "not found",
+            "message": "Not Found",
+            "errors": [f"path: no receiver at {scope['path']}"],
+        }
+        answer = JSONResponse(body, status_code=404)
+    await answer(scope, receive, send)
+
+
+# Mounts, not routes: they are no receivers, and match every method and path below them.
+FALLBACKS = [Mount("/v2", app=_nothing_here), Mount("/ingest", app=_nothing_here)]
+
+
 def mount(app: FastAPI, runtime: Runtime) -> None:
     """Add the receivers to `app` (first), documented, with access logs that hide keys."""
     app.state.ingest_writer = IngestWriter(runtime)
-    app.router.routes[0:0] = RECEIVERS
+    app.router.routes[0:0] = [*RECEIVERS, *FALLBACKS]
     build_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""alert sources: more integration types
+"""alert sources: more integration types; change events
 
 Revision ID: 0011
 Revises: 0010
@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import watchkeep.db.base
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -43,9 +45,36 @@ def _integration_types(names: tuple[str, ...]) -> None:
 
 def upgrade() -> None:
     _integration_types(NEW_TYPES)
+    op.create_table(
+        "change_events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("service_id", sa.Integer(), nullable=False),
+        sa.Column("summary", sa.String(length=1024), nullable=False),
+        sa.Column("source", sa.String(length=1024), nullable=True),
+        sa.Column("occurred_at", watchkeep.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", watchkeep.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sender", sa.String(length=200), nullable=False),
+        sa.Column("links", sa.JSON(), nullable=False),
+        sa.Column("custom_details", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["service_id"],
+            ["services.id"],
+            name=op.f("fk_change_events_service_id_services"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_change_events")),
+    )
+    op.create_index(
+        "ix_change_events_service_occurred",
+        "change_events",
+        ["service_id", "occurred_at"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_change_events_service_occurred", table_name="change_events")
+    op.drop_table("change_events")
     op.execute(
         sa.text("DELETE FROM integrations WHERE type NOT IN :old").bindparams(
             sa.bindparam("old", OLD_TYPES, expanding=True)
