@@ -285,3 +285,20 @@ class ChangeEvent(Base):
     sender: Mapped[str] = mapped_column(String(200))
     links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     custom_details: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class IncidentAlert(Base):
+    """One of the last alerts an incident received, kept for its history: a ring of
+    `alerts.HISTORY` slots, the n-th alert written over slot n mod HISTORY, so that a
+    storm costs one upsert per batch and the table never grows past a few rows each."""
+
+    __tablename__ = "incident_alerts"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # Which alert of the incident this is (1: the first).
+    number: Mapped[int]
+    received_at: Mapped[datetime]
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)

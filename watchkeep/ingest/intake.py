@@ -104,7 +104,10 @@ def _apply_batch(session: Session, batch: list[Admitted], now: datetime) -> list
     results: list[list[Result | None]] = [[None] * len(admitted.alerts) for admitted in batch]
     groups = list(folded.values())
     # Each group's first trigger stands for the group: its alert makes the incident.
-    triggers = [_trigger(items[0][2], items[0][3], count=len(items)) for items in groups]
+    triggers = [
+        _trigger(items[0][2], items[0][3], count=len(items), latest=items[-1][3])
+        for items in groups
+    ]
     for items, outcome in zip(
         groups, alerts.trigger_alerts(session, triggers, now=now), strict=True
     ):
@@ -121,7 +124,9 @@ def _apply_batch(session: Session, batch: list[Admitted], now: datetime) -> list
     return [[result for result in request if result is not None] for request in results]
 
 
-def _trigger(admitted: Admitted, alert: AlertEvent, *, count: int) -> alerts.Trigger:
+def _trigger(
+    admitted: Admitted, alert: AlertEvent, *, count: int, latest: AlertEvent | None = None
+) -> alerts.Trigger:
     return alerts.Trigger(
         service_id=admitted.service_id,
         dedup_key=alert.dedup_key,
@@ -131,6 +136,7 @@ def _trigger(admitted: Admitted, alert: AlertEvent, *, count: int) -> alerts.Tri
         description=alert.description,
         details=alert.details,
         count=count,
+        latest_details=None if latest is None or latest is alert else latest.details,
     )
 
 

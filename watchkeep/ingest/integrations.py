@@ -99,18 +99,31 @@ def severity_urgency(session: Session, service_id: int) -> dict[Severity, Urgenc
 
 
 def set_severity_urgency(
-    session: Session, service_id: int, mapping: Mapping[Severity, Urgency], *, now: datetime
+    session: Session,
+    service_id: int,
+    mapping: Mapping[Severity, Urgency],
+    *,
+    now: datetime,
+    shown_labels: Sequence[str] | None = None,
 ) -> dict[Severity, Urgency]:
-    """Replace the service's mapping; a severity it leaves out keeps its default."""
+    """Replace the service's mapping (a severity it leaves out keeps its default) and
+    the labels its Slack messages show (None: the default list)."""
     get_service(session, service_id)
     stored = {severity.value: urgency.value for severity, urgency in mapping.items()}
+    labels = None if shown_labels is None else [label.strip() for label in shown_labels]
     settings = session.get(ServiceAlertSettings, service_id)
     if settings is None:
         session.add(
-            ServiceAlertSettings(service_id=service_id, severity_urgency=stored, updated_at=now)
+            ServiceAlertSettings(
+                service_id=service_id,
+                severity_urgency=stored,
+                shown_labels=labels,
+                updated_at=now,
+            )
         )
     else:
         settings.severity_urgency = stored
+        settings.shown_labels = labels
         settings.updated_at = now
     session.flush()
     return urgencies(stored)

@@ -66,4 +66,6 @@ class ServiceAlertSettings(Base):
         ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
     )
     severity_urgency: Mapped[dict[str, str]] = mapped_column(JSON)
+    # The alert labels the Slack message shows (None: `context.SHOWN_LABELS`).
+    shown_labels: Mapped[list[str] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime]

@@ -19,6 +19,7 @@ from watchkeep.core import incidents, services, transitions
 from watchkeep.core.errors import InvalidInputError, InvalidTransitionError
 from watchkeep.core.ids import Id, parse_id
 from watchkeep.core.models import IncidentStatus, Urgency
+from watchkeep.ingest.context import alert_context
 from watchkeep.slack.incident_channel import incident_channel
 from watchkeep.web import incident_view
 from watchkeep.web.auth import Responder, Viewer, runtime_of, verify_csrf
@@ -104,6 +105,8 @@ def _detail(
             "slack_links": incident_view.slack_links(db, incident_id),
             "incident_channel": incident_channel(db, incident_id),
             "clocks": incident_view.sla_clocks(incident, runtime.clock.now()),
+            "alert": alert_context(db, incident),
+            "alert_history": incident_view.alert_history(db, incident),
             "allowed": incident_view.allowed_actions(incident),
             "snooze_choices": incident_view.SNOOZE_CHOICES,
             "errors": fields(errors),

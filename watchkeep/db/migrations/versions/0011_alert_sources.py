@@ -1,4 +1,4 @@
-"""alert sources: more integration types; change events
+"""alert sources: more integration types; change events; alert history; shown labels
 
 Revision ID: 0011
 Revises: 0010
@@ -70,9 +70,29 @@ def upgrade() -> None:
         ["service_id", "occurred_at"],
         unique=False,
     )
+    op.create_table(
+        "incident_alerts",
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("slot", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("received_at", watchkeep.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_incident_alerts_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("incident_id", "slot", name=op.f("pk_incident_alerts")),
+    )
+    with op.batch_alter_table("service_alert_settings") as batch:
+        batch.add_column(sa.Column("shown_labels", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("service_alert_settings") as batch:
+        batch.drop_column("shown_labels")
+    op.drop_table("incident_alerts")
     op.drop_index("ix_change_events_service_occurred", table_name="change_events")
     op.drop_table("change_events")
     op.execute(
