@@ -23,6 +23,8 @@ def endpoint_path(integration_type: IntegrationType, key: str) -> str:
     """Where a monitoring tool posts; the Events API carries its key in the body instead."""
     if integration_type is IntegrationType.EVENTS_API_V2:
         return "/v2/enqueue"
+    if integration_type is IntegrationType.OPSGENIE:
+        return "/v2/alerts"
     return f"/ingest/{integration_type.value}/{key}"
 
 

@@ -17,6 +17,7 @@ class IntegrationType(enum.StrEnum):
     ALERTMANAGER = "alertmanager"
     WEBHOOK = "webhook"
     GRAFANA = "grafana"
+    OPSGENIE = "opsgenie"
 
 
 class Integration(Base):

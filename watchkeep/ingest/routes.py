@@ -5,6 +5,7 @@
     POST /ingest/alertmanager/{key}    Prometheus Alertmanager webhook, version 4
     POST /ingest/webhook/{key}         generic JSON, read through the integration's paths
     POST /ingest/grafana/{key}         Grafana's webhook contact point (version 1)
+    POST /v2/alerts[/{id}/close|acknowledge]  Opsgenie-compatible (`GenieKey` header)
 
 Answers follow PagerDuty's: 202 `{status, message, …}` when processed; 400
 `{status: "invalid event", errors: ["field: problem", …]}`; 404 for an unknown
@@ -22,6 +23,8 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +33,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.routing import Match, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from watchkeep.ingest import alertmanager, events_v2, intake, webhook
+from watchkeep.ingest import alertmanager, events_v2, intake, opsgenie, webhook
 from watchkeep.ingest.admission import IngestRequest, Reader
+from watchkeep.ingest.alert import AlertEvent
 from watchkeep.ingest.errors import BadEventError, RateLimitedError, UnknownKeyError
 from watchkeep.ingest.models import IntegrationType
 from watchkeep.ingest.writer import IngestWriter
@@ -117,6 +121,60 @@ generic_webhook = keyed_receiver(
 )
 
 
+async def opsgenie_create(request: Request) -> JSONResponse:
+    """Opsgenie-compatible: create an alert (or count a repeat of its alias)."""
+    return await _opsgenie(
+        request, lambda body: opsgenie.parse_create(body, new_alias=uuid.uuid4().hex)
+    )
+
+
+async def opsgenie_act(request: Request) -> JSONResponse:
+    """Opsgenie-compatible: close or acknowledge the alert named by alias (or id)."""
+    identifier = request.path_params["identifier"]
+    identifier_type = request.query_params.get("identifierType", "id")
+    action = request.url.path.rsplit("/", 1)[-1]
+    return await _opsgenie(
+        request, lambda body: opsgenie.parse_act(body, identifier, identifier_type, action)
+    )
+
+
+async def _opsgenie(request: Request, parse: Callable[[bytes], AlertEvent]) -> JSONResponse:
+    started = time.perf_counter()
+    request_id = str(uuid.uuid4())
+    scheme, _, key = request.headers.get("authorization", "").strip().partition(" ")
+    try:
+        if scheme.lower() != "geniekey" or not key.strip():
+            raise UnknownKeyError()
+        alert = parse(await request.body())
+        await _ingest(request, key.strip(), IntegrationType.OPSGENIE, lambda _: [alert])
+    except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
+        return _opsgenie_refusal(exc, request_id, time.perf_counter() - started)
+    body = {
+        "result": "Request will be processed",
+        "took": round(time.perf_counter() - started, 3),
+        "requestId": request_id,
+    }
+    return JSONResponse(body, status_code=202)
+
+
+def _opsgenie_refusal(
+    exc: BadEventError | UnknownKeyError | RateLimitedError, request_id: str, took: float
+) -> JSONResponse:
+    common = {"took": round(took, 3), "requestId": request_id}
+    if isinstance(exc, BadEventError):
+        body = {
+            "message": "Request body is not processable. Please check the errors.",
+            "errors": dict(exc.problems),
+            **common,
+        }
+        return JSONResponse(body, status_code=422)
+    if isinstance(exc, UnknownKeyError):
+        body = {"message": "Could not authenticate: no integration has this GenieKey", **common}
+        return JSONResponse(body, status_code=401)
+    body = {"message": "You are making too many requests! Please slow down.", **common}
+    return JSONResponse(body, status_code=429, headers={"Retry-After": str(exc.retry_after)})
+
+
 async def _ingest(
     request: Request, key: str, integration_type: IntegrationType, read: Reader
 ) -> list[intake.Result]:
@@ -182,6 +240,9 @@ RECEIVERS = [
     Route("/ingest/alertmanager/{key}", alertmanager_webhook, methods=["POST"]),
     Route("/ingest/webhook/{key}", generic_webhook, methods=["POST"]),
     Route("/ingest/grafana/{key}", grafana_webhook, methods=["POST"]),
+    Route("/v2/alerts", opsgenie_create, methods=["POST"]),
+    Route("/v2/alerts/{identifier}/close", opsgenie_act, methods=["POST"]),
+    Route("/v2/alerts/{identifier}/acknowledge", opsgenie_act, methods=["POST"]),
 ]
 
 
@@ -240,7 +301,13 @@ def _documentation() -> dict[str, Any]:
         "404": {"description": "No integration has this key (revoked or rotated?)"},
         "429": {"description": "Over the integration's rate: retry after `Retry-After` s"},
     }
-    key = [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}]
+
+    def parameters(route: Route) -> list[dict[str, Any]]:
+        return [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in route.param_convertors
+        ]
+
     body = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
     return {
         route.path: {
@@ -248,7 +315,7 @@ def _documentation() -> dict[str, Any]:
                 "tags": ["ingest"],
                 "summary": (route.endpoint.__doc__ or "").strip(),
                 "description": _ABOUT,
-                "parameters": key if "{key}" in route.path else [],
+                "parameters": parameters(route),
                 "requestBody": body,
                 "responses": answers,
             }
