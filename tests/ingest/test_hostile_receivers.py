@@ -155,6 +155,45 @@ def receivers(world: World) -> dict[str, Receiver]:
                 ("alerts", 0, "values", "B"): FREE,
             },
         ),
+        "/ingest/datadog/{key}": Receiver(
+            f"/ingest/datadog/{keys[IntegrationType.DATADOG]}",
+            {
+                "title": "[Triggered] Checkout p99 above 2s",
+                "aggregate": "8b1c5e2f0d6a4e3b",
+                "transition": "Triggered",
+                "priority": "P2",
+                "tags": "env:prod,service:checkout",
+            },
+            {
+                ("title",): TEXT,
+                ("aggregate",): TEXT,
+                ("transition",): TEXT,
+                ("priority",): TEXT,
+                ("tags",): TEXT,
+            },
+        ),
+        "/ingest/sentry/{key}": Receiver(
+            f"/ingest/sentry/{keys[IntegrationType.SENTRY]}",
+            {
+                "action": "triggered",
+                "data": {
+                    "event": {
+                        "issue_id": "1170820242",
+                        "title": "ZeroDivisionError: division by zero",
+                        "level": "error",
+                        "tags": [["release", "checkout@2.3.0"]],
+                    }
+                },
+            },
+            {
+                ("action",): FREE,
+                ("data", "event", "issue_id"): TEXT_OR_NUMBER,
+                ("data", "event", "title"): FREE,
+                ("data", "event", "level"): FREE,
+                ("data", "event", "tags", 0, 0): FREE,
+                ("data", "event", "tags", 0, 1): FREE,
+            },
+        ),
         "/v2/alerts": Receiver(
             "/v2/alerts",
             {
@@ -281,6 +320,10 @@ def _fresh(body: dict[str, Any], tag: str) -> dict[str, Any]:
         copy["dedup_key"] = tag
     if "alias" in copy:
         copy["alias"] = tag
+    if "aggregate" in copy:
+        copy["aggregate"] = tag
+    if "event" in copy.get("data", {}):
+        copy["data"]["event"]["issue_id"] = tag
     for alert in copy.get("alerts", []):
         alert["fingerprint"] = tag
     if "alert" in copy:

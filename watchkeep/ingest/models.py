@@ -18,6 +18,9 @@ class IntegrationType(enum.StrEnum):
     WEBHOOK = "webhook"
     GRAFANA = "grafana"
     OPSGENIE = "opsgenie"
+    DATADOG = "datadog"
+    SENTRY = "sentry"
+    CLOUDWATCH = "cloudwatch"
 
 
 class Integration(Base):

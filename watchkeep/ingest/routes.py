@@ -5,6 +5,8 @@
     POST /ingest/alertmanager/{key}    Prometheus Alertmanager webhook, version 4
     POST /ingest/webhook/{key}         generic JSON, read through the integration's paths
     POST /ingest/grafana/{key}         Grafana's webhook contact point (version 1)
+    POST /ingest/datadog/{key}         Datadog's webhook, with the README's payload
+    POST /ingest/sentry/{key}          Sentry's issue alerts, issues and metric alerts
     POST /v2/alerts[/{id}/close|acknowledge]  Opsgenie-compatible (`GenieKey` header)
 
 Answers follow PagerDuty's: 202 `{status, message, …}` when processed; 400
@@ -25,7 +27,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -33,7 +35,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.routing import Match, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from watchkeep.ingest import alertmanager, events_v2, intake, opsgenie, webhook
+from watchkeep.ingest import alertmanager, datadog, events_v2, intake, opsgenie, sentry, webhook
 from watchkeep.ingest.admission import IngestRequest, Reader
 from watchkeep.ingest.alert import AlertEvent
 from watchkeep.ingest.errors import BadEventError, RateLimitedError, UnknownKeyError
@@ -93,9 +95,12 @@ def keyed_receiver(
     return receive
 
 
-def _alertmanager(body: bytes) -> Reader:
-    events = alertmanager.parse(body)
+def _fixed(events: Sequence[AlertEvent]) -> Reader:
     return lambda _: events
+
+
+def _alertmanager(body: bytes) -> Reader:
+    return _fixed(alertmanager.parse(body))
 
 
 def _generic(body: bytes) -> Reader:
@@ -113,6 +118,16 @@ grafana_webhook = keyed_receiver(
     IntegrationType.GRAFANA,
     _alertmanager,
     "Grafana's webhook contact point: every alert of the group triggers or resolves.",
+)
+datadog_webhook = keyed_receiver(
+    IntegrationType.DATADOG,
+    lambda body: _fixed(datadog.parse(body)),
+    "Datadog's webhook (the payload the README gives): a monitor triggers or recovers.",
+)
+sentry_webhook = keyed_receiver(
+    IntegrationType.SENTRY,
+    lambda body: _fixed(sentry.parse(body)),
+    "Sentry's webhooks: issue alerts and metric alerts trigger, resolved issues resolve.",
 )
 generic_webhook = keyed_receiver(
     IntegrationType.WEBHOOK,
@@ -240,6 +255,8 @@ RECEIVERS = [
     Route("/ingest/alertmanager/{key}", alertmanager_webhook, methods=["POST"]),
     Route("/ingest/webhook/{key}", generic_webhook, methods=["POST"]),
     Route("/ingest/grafana/{key}", grafana_webhook, methods=["POST"]),
+    Route("/ingest/datadog/{key}", datadog_webhook, methods=["POST"]),
+    Route("/ingest/sentry/{key}", sentry_webhook, methods=["POST"]),
     Route("/v2/alerts", opsgenie_create, methods=["POST"]),
     Route("/v2/alerts/{identifier}/close", opsgenie_act, methods=["POST"]),
     Route("/v2/alerts/{identifier}/acknowledge", opsgenie_act, methods=["POST"]),

@@ -17,7 +17,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 OLD_TYPES = ("EVENTS_API_V2", "ALERTMANAGER", "WEBHOOK")
-NEW_TYPES = (*OLD_TYPES, "GRAFANA", "OPSGENIE")
+NEW_TYPES = (*OLD_TYPES, "GRAFANA", "OPSGENIE", "DATADOG", "SENTRY", "CLOUDWATCH")
 
 
 def _integration_types(names: tuple[str, ...]) -> None:
