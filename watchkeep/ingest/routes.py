@@ -7,6 +7,7 @@
     POST /ingest/grafana/{key}         Grafana's webhook contact point (version 1)
     POST /ingest/datadog/{key}         Datadog's webhook, with the README's payload
     POST /ingest/sentry/{key}          Sentry's issue alerts, issues and metric alerts
+    POST /ingest/cloudwatch/{key}      Amazon SNS (CloudWatch alarms), signatures checked
     POST /v2/alerts[/{id}/close|acknowledge]  Opsgenie-compatible (`GenieKey` header)
 
 Answers follow PagerDuty's: 202 `{status, message, …}` when processed; 400
@@ -30,12 +31,23 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from watchkeep.ingest import alertmanager, datadog, events_v2, intake, opsgenie, sentry, webhook
+from watchkeep.ingest import (
+    alertmanager,
+    datadog,
+    events_v2,
+    intake,
+    opsgenie,
+    sentry,
+    sns,
+    webhook,
+)
 from watchkeep.ingest.admission import IngestRequest, Reader
 from watchkeep.ingest.alert import AlertEvent
 from watchkeep.ingest.errors import BadEventError, RateLimitedError, UnknownKeyError
@@ -134,6 +146,29 @@ generic_webhook = keyed_receiver(
     _generic,
     "Any JSON object, read through the integration's configured field paths.",
 )
+
+
+async def cloudwatch_sns(request: Request) -> JSONResponse:
+    """Amazon SNS (CloudWatch alarms): signed messages only; confirms its subscription."""
+    key = request.path_params["key"]
+    verifier: sns.SnsVerifier = request.app.state.sns_verifier
+    try:
+        envelope, raw = sns.load(await request.body())
+        await run_in_threadpool(verifier.verify, envelope, raw)
+        events = sns.alarm_events(envelope) if envelope.type == "Notification" else []
+        results = await _ingest(request, key, IntegrationType.CLOUDWATCH, _fixed(events))
+        if envelope.type == "SubscriptionConfirmation":
+            await run_in_threadpool(verifier.confirm, envelope)
+    except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
+        return _refusal(exc, key_field="key")
+    except httpx.HTTPError as exc:
+        body = {"status": "error", "message": f"The SubscribeURL could not be visited: {exc}"}
+        return JSONResponse(body, status_code=502)
+    if envelope.type == "SubscriptionConfirmation":
+        return JSONResponse({"status": "success", "message": "Subscription confirmed"})
+    if envelope.type == "UnsubscribeConfirmation":
+        return JSONResponse({"status": "success", "message": "Unsubscribed"})
+    return _processed(results)
 
 
 async def opsgenie_create(request: Request) -> JSONResponse:
@@ -257,6 +292,7 @@ RECEIVERS = [
     Route("/ingest/grafana/{key}", grafana_webhook, methods=["POST"]),
     Route("/ingest/datadog/{key}", datadog_webhook, methods=["POST"]),
     Route("/ingest/sentry/{key}", sentry_webhook, methods=["POST"]),
+    Route("/ingest/cloudwatch/{key}", cloudwatch_sns, methods=["POST"]),
     Route("/v2/alerts", opsgenie_create, methods=["POST"]),
     Route("/v2/alerts/{identifier}/close", opsgenie_act, methods=["POST"]),
     Route("/v2/alerts/{identifier}/acknowledge", opsgenie_act, methods=["POST"]),
@@ -292,6 +328,7 @@ FALLBACKS = [Mount("/v2", app=_nothing_here), Mount("/ingest", app=_nothing_here
 def mount(app: FastAPI, runtime: Runtime) -> None:
     """Add the receivers to `app` (first), documented, with access logs that hide keys."""
     app.state.ingest_writer = IngestWriter(runtime)
+    app.state.sns_verifier = sns.SnsVerifier()
     app.router.routes[0:0] = [*RECEIVERS, *FALLBACKS]
     build_openapi = app.openapi
 
