@@ -84,3 +84,14 @@ def test_a_bad_change_is_400_naming_the_field_and_an_unknown_key_404(
     assert [e.split(":")[0] for e in change(admin_api, body, status=400)["errors"]] == ["payload"]
     answer = change(admin_api, deploy_marker("0" * 32), status=404)
     assert answer["errors"] == ["routing_key: no integration has this key (revoked or rotated?)"]
+
+
+def test_a_services_changes_are_listed_newest_first(admin_api: Api, service_id: int) -> None:
+    key = add_integration(admin_api, service_id, "events_api_v2", name="CI")["key"]
+    change(admin_api, deploy_marker(key, summary="v2.2", timestamp="2026-03-02T07:00:00Z"))
+    change(admin_api, deploy_marker(key, summary="v2.3", timestamp="2026-03-02T08:48:00Z"))
+    listing = admin_api.get(f"/api/v1/services/{service_id}/changes").json()
+    assert listing["total"] == 2
+    assert [c["summary"] for c in listing["items"]] == ["v2.3", "v2.2"]
+    assert listing["items"][0]["custom_details"]["commit"] == "9f2c1e4"
+    assert admin_api.get("/api/v1/services/999/changes").status_code == 404

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from watchkeep.api.deps import Admin, PageDep, Reader, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
-from watchkeep.core import services
+from watchkeep.core import changes, services
 from watchkeep.core.ids import Id
 from watchkeep.core.models import Urgency
 from watchkeep.ingest import context, integrations
@@ -169,3 +169,28 @@ def put_alert_settings(
         return AlertSettings(
             severity_urgency=mapping, shown_labels=context.shown_labels(session, service_id)
         )
+
+
+class ChangeEventOut(OutModel):
+    id: int
+    summary: str
+    source: str | None
+    occurred_at: datetime
+    received_at: datetime
+    sender: str
+    links: list[dict[str, Any]]
+    custom_details: Any
+
+
+@router.get("/changes", response_model=Paged[ChangeEventOut])
+def list_changes(
+    service_id: Id, runtime: RuntimeDep, _: Reader, page: PageDep
+) -> Paged[ChangeEventOut]:
+    """The service's change events (deploys, config changes), newest first."""
+    with runtime.db.read() as session:
+        services.get_service(session, service_id)
+        found, total = changes.list_changes(
+            session, service_id, limit=page.limit, offset=page.offset
+        )
+        items = [ChangeEventOut.model_validate(change, from_attributes=True) for change in found]
+    return Paged(items=items, total=total, limit=page.limit, offset=page.offset)

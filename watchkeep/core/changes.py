@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchkeep.core.models import ChangeEvent, Incident
@@ -57,7 +57,10 @@ def record_change(session: Session, change: Change, *, now: datetime) -> ChangeE
 
 def list_changes(
     session: Session, service_id: int, *, limit: int, offset: int
-) -> Sequence[ChangeEvent]:
+) -> tuple[Sequence[ChangeEvent], int]:
+    """A page of the service's changes, newest first, and how many it has."""
+    where = ChangeEvent.service_id == service_id
+    total = session.scalar(select(func.count()).select_from(ChangeEvent).where(where)) or 0
     query = (
         select(ChangeEvent)
         .where(ChangeEvent.service_id == service_id)
@@ -65,7 +68,7 @@ def list_changes(
         .limit(limit)
         .offset(offset)
     )
-    return session.scalars(query).all()
+    return session.scalars(query).all(), total
 
 
 def recent_changes(session: Session, incident: Incident) -> list[ChangeEvent]:
