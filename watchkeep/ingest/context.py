@@ -84,10 +84,6 @@ class AlertContext:
     images: list[Image]
     changes: list[RecentChange]
 
-    @property
-    def empty(self) -> bool:
-        return not (self.shown_labels or self.links or self.images or self.changes)
-
 
 def alert_context(session: Session, incident: Incident) -> AlertContext:
     """The incident's alert context: from its first alert's details, its service's
