@@ -75,7 +75,8 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "config": {"summary_path": "title", "severity_map": {"p1": "critical"}},
     },
     ("PUT", "/api/v1/services/{service_id}/alert-settings"): {
-        "severity_urgency": {"critical": "HIGH"}
+        "severity_urgency": {"critical": "HIGH"},
+        "shown_labels": ["team"],
     },
     ("PUT", "/api/v1/integrations/slack"): {
         "default_channel": "#ops",

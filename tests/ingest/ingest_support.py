@@ -3,6 +3,8 @@ shaped exactly as the real tools send them."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from support import Api
@@ -129,3 +131,11 @@ def alertmanager_notification(*alerts: dict[str, Any]) -> dict[str, Any]:
         "groupKey": '{}/{severity=~"critical|warning"}:{job="api"}',
         "truncatedAlerts": 0,
     }
+
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def sample(name: str) -> Any:
+    """A payload captured from the tool that sends it (tests/ingest/samples/)."""
+    return json.loads((SAMPLES / name).read_text())

@@ -250,3 +250,72 @@ def test_unknown_revoked_and_misplaced_keys_are_404(admin_api: Api, service_id: 
             "routing_key: no integration has this key (revoked or rotated?)"
         ]
     assert incidents(admin_api) == []
+
+
+def test_unknown_paths_and_methods_on_the_receivers_answer_pagerduty_json(
+    admin_api: Api, service_id: int
+) -> None:
+    key = add_integration(admin_api, service_id, "alertmanager")["key"]
+    client = admin_api.client
+    for method, path, status in [
+        ("GET", "/v2/enqueue", 405),
+        ("PUT", "/v2/change/enqueue", 405),
+        ("GET", f"/ingest/alertmanager/{key}", 405),
+        ("POST", "/v2/enqueue/extra", 404),
+        ("POST", "/v2/alerts/nope/nothing", 404),
+        ("GET", "/ingest/nagios/abc", 404),
+        ("POST", "/ingest/", 404),
+    ]:
+        answer = client.request(method, path, json={})
+        assert answer.status_code == status, (method, path, answer.text)
+        assert answer.headers["content-type"] == "application/json", (method, path)
+        body = answer.json()
+        assert set(body) == {"status", "message", "errors"}
+        if status == 405:
+            assert answer.headers["allow"] == "POST"
+
+
+def test_an_unknown_severity_is_refused_unless_the_integration_maps_it(
+    admin_api: Api, service_id: int
+) -> None:
+    strict = add_integration(admin_api, service_id, "events_api_v2")["key"]
+    mapping = add_integration(
+        admin_api, service_id, "events_api_v2", name="Alertmanager", unknown_severity="warning"
+    )
+    assert mapping["config"] == {"unknown_severity": "warning"}
+    # Alertmanager's pagerduty_configs with a template that yields "page".
+    event = pdpyras_trigger(strict, "Disk full", "db-1", dedup_key="disk", severity="page")
+    answer = enqueue(admin_api, event, status=400)
+    assert answer["errors"] == [
+        "payload.severity: Input should be 'critical', 'error', 'warning' or 'info'"
+    ]
+    assert incidents(admin_api) == []
+
+    enqueue(admin_api, {**event, "routing_key": mapping["key"]})
+    [incident] = incidents(admin_api)
+    assert incident["urgency"] == "MEDIUM"
+    assert (incident["details"]["severity"], incident["details"]["severity_sent"]) == (
+        "warning",
+        "page",
+    )
+    # A severity PagerDuty knows is taken as sent.
+    enqueue(
+        admin_api,
+        {
+            **event,
+            "routing_key": mapping["key"],
+            "dedup_key": "cpu",
+            "payload": {**event["payload"], "severity": "info"},
+        },
+    )
+    assert incidents(admin_api)[0]["urgency"] == "LOW"
+
+
+def test_only_events_api_v2_integrations_map_unknown_severities(
+    admin_api: Api, service_id: int
+) -> None:
+    response = admin_api.post(
+        f"/api/v1/services/{service_id}/integrations",
+        {"type": "alertmanager", "name": "x", "unknown_severity": "warning"},
+    )
+    assert response.status_code == 422, response.text

@@ -122,3 +122,87 @@ def test_a_webhook_needs_a_valid_config_and_others_take_none(
     }
     listing = admin_api.get(f"/api/v1/services/{service_id}/integrations").json()
     assert listing["total"] == 0
+
+
+# A tool's grouped notification: the alerts in a list, each with its own id and state.
+GROUPED = {
+    "source": "uptime-checker",
+    "checks": [
+        {"id": "chk-1", "name": "shop.example.com is down", "state": "down", "level": "P1"},
+        {"id": "chk-2", "name": "api.example.com is slow", "state": "degraded", "level": "P3"},
+        {"id": "chk-3", "name": "cdn.example.com is down", "state": "up", "level": "P1"},
+    ],
+}
+GROUPED_CONFIG = {
+    "alerts_path": "checks",
+    "summary_path": "name",
+    "dedup_key_path": "id",
+    "status_path": "state",
+    "severity_path": "level",
+    "status_map": {"down": "trigger", "degraded": "trigger", "up": "resolve"},
+    "severity_map": {"P1": "critical", "P3": "warning"},
+}
+
+
+def test_alerts_path_makes_one_incident_per_item(admin_api: Api, service_id: int) -> None:
+    path = receiver(add_integration(admin_api, service_id, "webhook", config=GROUPED_CONFIG))
+    answer = post(admin_api, path, GROUPED)
+    assert [(r["dedup_key"], r["outcome"]) for r in answer["results"]] == [
+        ("chk-1", "triggered"),
+        ("chk-2", "triggered"),
+        ("chk-3", "ignored"),
+    ]
+    slow, down = incidents(admin_api)
+    assert (down["title"], down["urgency"]) == ("shop.example.com is down", "HIGH")
+    assert (slow["title"], slow["urgency"]) == ("api.example.com is slow", "MEDIUM")
+    assert down["details"] == GROUPED["checks"][0], "each item is its incident's details"
+
+    recovered = {"checks": [{**GROUPED["checks"][0], "state": "up"}, GROUPED["checks"][1]]}
+    answer = post(admin_api, path, recovered)
+    assert [r["outcome"] for r in answer["results"]] == ["resolved", "repeated"]
+    assert [(i["status"], i["alert_count"]) for i in incidents(admin_api)] == [
+        ("TRIGGERED", 2),
+        ("RESOLVED", 1),
+    ]
+
+
+def test_a_bad_item_is_400_naming_it_and_writes_nothing(admin_api: Api, service_id: int) -> None:
+    path = receiver(add_integration(admin_api, service_id, "webhook", config=GROUPED_CONFIG))
+    bad = {"checks": [GROUPED["checks"][0], {**GROUPED["checks"][1], "state": "paused"}, "x"]}
+    answer = post(admin_api, path, bad, status=400)
+    assert [e.split(":")[0] for e in answer["errors"]] == ["checks.1.state", "checks.2"]
+    answer = post(admin_api, path, {"checks": {"id": 1}}, status=400)
+    assert answer["errors"] == ["checks: must be a list of alerts"]
+    assert incidents(admin_api) == []
+
+
+def test_default_status_and_severity_take_words_not_in_the_maps(
+    admin_api: Api, service_id: int
+) -> None:
+    # Datadog's webhook: $ALERT_TRANSITION says "No Data"; its priority may be "normal".
+    config = {
+        "summary_path": "title",
+        "dedup_key_path": "alert_id",
+        "status_path": "transition",
+        "severity_path": "priority",
+        "default_status": "trigger",
+        "default_severity": "warning",
+        "status_map": {"recovered": "resolve"},
+    }
+    path = receiver(add_integration(admin_api, service_id, "webhook", config=config))
+    body = {"title": "[No Data] Disk on db-1", "alert_id": "991", "transition": "No Data"}
+    post(admin_api, path, {**body, "priority": "normal"})
+    post(admin_api, path, body)
+    [incident] = incidents(admin_api)
+    assert (incident["urgency"], incident["alert_count"]) == ("MEDIUM", 2)
+    post(admin_api, path, {**body, "transition": "Recovered"})
+    assert incidents(admin_api)[0]["status"] == "RESOLVED"
+
+
+def test_without_defaults_unknown_words_are_still_refused(admin_api: Api, service_id: int) -> None:
+    config = {"summary_path": "title", "status_path": "transition", "severity_path": "priority"}
+    path = receiver(add_integration(admin_api, service_id, "webhook", config=config))
+    answer = post(admin_api, path, {"title": "x", "transition": "No Data"}, status=400)
+    assert [e.split(":")[0] for e in answer["errors"]] == ["transition"]
+    answer = post(admin_api, path, {"title": "x", "priority": "normal"}, status=400)
+    assert [e.split(":")[0] for e in answer["errors"]] == ["priority"]

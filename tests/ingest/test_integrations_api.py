@@ -167,3 +167,27 @@ def test_deleting_a_service_deletes_its_integrations(admin_api: Api, service_id:
     assert admin_api.delete(f"/api/v1/services/{service_id}").status_code == 204
     event = pdpyras_trigger(integration["key"], "x", "y")
     assert admin_api.client.post("/v2/enqueue", json=event).status_code == 404
+
+
+def test_the_labels_a_slack_message_shows_are_set_per_service(
+    admin_api: Api, service_id: int
+) -> None:
+    settings = f"/api/v1/services/{service_id}/alert-settings"
+    assert admin_api.get(settings).json()["shown_labels"] == [
+        "severity",
+        "environment",
+        "env",
+        "cluster",
+        "namespace",
+        "service",
+        "instance",
+    ]
+    body = {"severity_urgency": {}, "shown_labels": ["team", "zone"]}
+    assert admin_api.put(settings, body).json()["shown_labels"] == ["team", "zone"]
+    assert admin_api.get(settings).json()["shown_labels"] == ["team", "zone"]
+    too_many = {"severity_urgency": {}, "shown_labels": [f"l{n}" for n in range(11)]}
+    assert admin_api.put(settings, too_many).status_code == 422
+    assert (
+        admin_api.put(settings, {"severity_urgency": {}, "shown_labels": [""]}).status_code == 422
+    )
+    assert admin_api.put(settings, {"severity_urgency": {}}).json()["shown_labels"][0] == "severity"

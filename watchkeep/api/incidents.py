@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, object_session
 from watchkeep.api.deps import PageDep, Principal, Reader, Responder, RuntimeDep
 from watchkeep.api.incident_oncall import EscalationOut, SlaOut, escalation_out
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
-from watchkeep.core import access, incidents, transitions
+from watchkeep.core import access, changes, incidents, transitions
 from watchkeep.core.errors import InvalidInputError
 from watchkeep.core.ids import Id
-from watchkeep.core.models import Incident, IncidentStatus, Source, Urgency
+from watchkeep.core.models import ChangeEvent, Incident, IncidentStatus, Source, Urgency
 from watchkeep.oncall import sla
 from watchkeep.runtime import Runtime
 from watchkeep.slack.incident_channel import incident_channel
@@ -71,6 +71,18 @@ class IncidentChannelOut(OutModel):
     archived: bool
 
 
+class ChangeOut(OutModel):
+    """A change to the service (a deploy, a config change) shortly before the incident."""
+
+    id: int
+    summary: str
+    source: str | None
+    occurred_at: datetime
+    before: str = Field(description='How long before the incident triggered: "12 min"')
+    sender: str
+    links: list[dict[str, Any]]
+
+
 class IncidentOut(OutModel):
     id: int
     number: int
@@ -98,6 +110,9 @@ class IncidentOut(OutModel):
     last_alert_at: datetime | None
     details: dict[str, Any] = Field(description="The first alert's details (labels, payload)")
     channel: IncidentChannelOut | None = Field(description="The incident's own Slack channel")
+    recent_changes: list[ChangeOut] = Field(
+        description="The service's changes in the 24 h before the incident, newest first"
+    )
 
 
 class TimelineEventOut(OutModel):
@@ -128,8 +143,14 @@ def _actor(user_id: int | None, name: str | None) -> ActorOut | None:
     return ActorOut(user_id=user_id, name=name) if name else None
 
 
-def render(incident: Incident, runtime: Runtime) -> dict[str, Any]:
-    """The incident's fields as the API shows them."""
+def render(
+    incident: Incident, runtime: Runtime, recent: list[ChangeEvent] | None = None
+) -> dict[str, Any]:
+    """The incident's fields as the API shows them (`recent`: its recent changes, when
+    a list has read them for all its incidents at once)."""
+    session = object_session(incident)
+    if recent is None:
+        recent = changes.recent_changes(session, incident) if session is not None else []
     return {
         **{name: getattr(incident, name) for name in _PLAIN_FIELDS},
         "service": ServiceRef(id=incident.service.id, name=incident.service.name),
@@ -141,7 +162,20 @@ def render(incident: Incident, runtime: Runtime) -> dict[str, Any]:
         "sla": sla.view(object_session(incident), incident),
         "details": incident.details or {},
         "channel": _channel(incident),
+        "recent_changes": [_change(change, incident) for change in recent],
     }
+
+
+def _change(change: ChangeEvent, incident: Incident) -> ChangeOut:
+    return ChangeOut(
+        id=change.id,
+        summary=change.summary,
+        source=change.source,
+        occurred_at=change.occurred_at,
+        before=changes.before(change, incident),
+        sender=change.sender,
+        links=change.links or [],
+    )
 
 
 def _channel(incident: Incident) -> IncidentChannelOut | None:
@@ -204,7 +238,8 @@ def list_incidents(
             session, where, scope=caller.scope(), limit=page.limit, offset=page.offset
         )
         sla.preload(session, [incident.id for incident in found])
-        items = [IncidentOut(**render(incident, runtime)) for incident in found]
+        recent = changes.recent_changes_of(session, found)
+        items = [IncidentOut(**render(i, runtime, recent[i.id])) for i in found]
     return Paged(items=items, total=total, limit=page.limit, offset=page.offset)
 
 

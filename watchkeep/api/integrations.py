@@ -7,17 +7,17 @@ incidents. A key is answered once, when made or rotated; it is not stored.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response, status
 from pydantic import Field
 
 from watchkeep.api.deps import Admin, PageDep, Reader, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
-from watchkeep.core import services
+from watchkeep.core import changes, services
 from watchkeep.core.ids import Id
 from watchkeep.core.models import Urgency
-from watchkeep.ingest import integrations
+from watchkeep.ingest import context, integrations
 from watchkeep.ingest.alert import Severity
 from watchkeep.ingest.models import Integration, IntegrationType
 from watchkeep.ingest.webhook import WebhookConfig
@@ -34,6 +34,13 @@ class IntegrationIn(StrictModel):
     )
     config: WebhookConfig | None = Field(
         default=None, description="Webhook integrations only: where their fields live"
+    )
+    unknown_severity: Severity | None = Field(
+        default=None,
+        description=(
+            "Events API v2 integrations only: the severity taken for one PagerDuty does not"
+            " know (default: refused with a 400, as PagerDuty does)"
+        ),
     )
 
 
@@ -57,6 +64,14 @@ class IntegrationKeyOut(IntegrationOut):
 class AlertSettings(StrictModel):
     severity_urgency: dict[Severity, Urgency] = Field(
         description="Alert severity → incident urgency; a severity left out keeps its default"
+    )
+    shown_labels: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        default=None,
+        max_length=10,
+        description=(
+            "The alert labels the Slack message shows, in order (null: the default list:"
+            " severity, environment, env, cluster, namespace, service, instance)"
+        ),
     )
 
 
@@ -91,6 +106,7 @@ def create_integration(
             name=body.name,
             config=body.config,
             rate_limit_per_minute=body.rate_limit_per_minute,
+            unknown_severity=body.unknown_severity,
             now=runtime.clock.now(),
         )
         return _with_key(integration, key, runtime)
@@ -132,7 +148,10 @@ def rotate_key(
 def get_alert_settings(service_id: Id, runtime: RuntimeDep, _: Reader) -> AlertSettings:
     with runtime.db.read() as session:
         services.get_service(session, service_id)
-        return AlertSettings(severity_urgency=integrations.severity_urgency(session, service_id))
+        return AlertSettings(
+            severity_urgency=integrations.severity_urgency(session, service_id),
+            shown_labels=context.shown_labels(session, service_id),
+        )
 
 
 @router.put("/alert-settings", response_model=AlertSettings)
@@ -141,6 +160,37 @@ def put_alert_settings(
 ) -> AlertSettings:
     with runtime.db.write() as session:
         mapping = integrations.set_severity_urgency(
-            session, service_id, body.severity_urgency, now=runtime.clock.now()
+            session,
+            service_id,
+            body.severity_urgency,
+            shown_labels=body.shown_labels,
+            now=runtime.clock.now(),
         )
-        return AlertSettings(severity_urgency=mapping)
+        return AlertSettings(
+            severity_urgency=mapping, shown_labels=context.shown_labels(session, service_id)
+        )
+
+
+class ChangeEventOut(OutModel):
+    id: int
+    summary: str
+    source: str | None
+    occurred_at: datetime
+    received_at: datetime
+    sender: str
+    links: list[dict[str, Any]]
+    custom_details: Any
+
+
+@router.get("/changes", response_model=Paged[ChangeEventOut])
+def list_changes(
+    service_id: Id, runtime: RuntimeDep, _: Reader, page: PageDep
+) -> Paged[ChangeEventOut]:
+    """The service's change events (deploys, config changes), newest first."""
+    with runtime.db.read() as session:
+        services.get_service(session, service_id)
+        found, total = changes.list_changes(
+            session, service_id, limit=page.limit, offset=page.offset
+        )
+        items = [ChangeEventOut.model_validate(change, from_attributes=True) for change in found]
+    return Paged(items=items, total=total, limit=page.limit, offset=page.offset)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from watchkeep.core.incidents import INCIDENT_NUMBER
-from watchkeep.core.models import OPEN_DEDUP_KEY, Counter, Incident
+from watchkeep.core.models import OPEN_DEDUP_KEY, Counter, Incident, IncidentAlert
 
 _incidents = Incident.__table__
 _counters = Counter.__table__
@@ -71,3 +71,19 @@ def _insert_or_count(dialect: ModuleType) -> ReturningInsert[Any]:
 
 
 INSERT_OR_COUNT = {"postgresql": _insert_or_count(postgresql), "sqlite": _insert_or_count(sqlite)}
+
+
+def _record_alerts(dialect: ModuleType) -> Any:
+    insert = dialect.insert(IncidentAlert.__table__)
+    return insert.on_conflict_do_update(
+        index_elements=["incident_id", "slot"],
+        set_={
+            "number": insert.excluded.number,
+            "received_at": insert.excluded.received_at,
+            "details": insert.excluded.details,
+        },
+    )
+
+
+# An incident's latest alert into its slot of the history ring.
+RECORD_ALERTS = {"postgresql": _record_alerts(postgresql), "sqlite": _record_alerts(sqlite)}

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -31,11 +32,13 @@ from watchkeep.core import events, transitions
 from watchkeep.core.actors import Actor
 from watchkeep.core.errors import InvalidTransitionError
 from watchkeep.core.events import Entry, EventType
-from watchkeep.core.models import Incident, IncidentStatus, Urgency
+from watchkeep.core.models import Incident, IncidentAlert, IncidentStatus, Urgency
 
 # Repeat counts at which the timeline notes a storm: a handful of entries, however long it lasts.
 STORM_MARKS = tuple(10**n for n in range(1, 19))
 MAX_TITLE = 1024
+# The last alerts kept per incident, payloads and all, for its history.
+HISTORY = 5
 
 
 class ResolvedMeanwhileError(Exception):
@@ -55,6 +58,8 @@ class Trigger:
     description: str = ""
     details: dict[str, Any] | None = None
     count: int = 1
+    # The details of the last of the `count` alerts (None: the same as `details`).
+    latest_details: dict[str, Any] | None = None
 
     @property
     def key(self) -> tuple[int, str]:
@@ -101,7 +106,36 @@ def trigger_alerts(
         made_since = _open_keys(connection, missing)
         outcomes |= _count_repeats(session, [t for t in missing if t.key in made_since], now)
         outcomes |= _create(session, [t for t in missing if t.key not in outcomes], last, now)
+    _record_history(connection, [(t, outcomes[t.key]) for t in triggers], now)
     return [outcomes[trigger.key] for trigger in triggers]
+
+
+def _record_history(
+    connection: Connection, applied: Sequence[tuple[Trigger, AlertOutcome]], now: datetime
+) -> None:
+    """Each incident's latest alert into its history ring: one statement for the batch."""
+    rows = [
+        {
+            "incident_id": outcome.incident_id,
+            "slot": outcome.alert_count % HISTORY,
+            "number": outcome.alert_count,
+            "received_at": now,
+            "details": trigger.latest_details or trigger.details,
+        }
+        for trigger, outcome in applied
+    ]
+    connection.execute(sql.RECORD_ALERTS[connection.dialect.name], rows)
+
+
+def alert_history(session: Session, incident_id: int) -> list[IncidentAlert]:
+    """The incident's last alerts (at most `HISTORY`), newest first."""
+    return list(
+        session.scalars(
+            select(IncidentAlert)
+            .where(IncidentAlert.incident_id == incident_id)
+            .order_by(IncidentAlert.number.desc())
+        )
+    )
 
 
 def trigger_alert(session: Session, trigger: Trigger, *, now: datetime) -> AlertOutcome:

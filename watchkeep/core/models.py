@@ -285,3 +285,39 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class ChangeEvent(Base):
+    """A change to a service (a deploy, a config change) a tool reported: never an
+    incident, shown beside the service's incidents that follow it."""
+
+    __tablename__ = "change_events"
+    __table_args__ = (Index("ix_change_events_service_occurred", "service_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    summary: Mapped[str] = mapped_column(String(1024))
+    source: Mapped[str | None] = mapped_column(String(1024))
+    # When the change happened (the sender's timestamp), else when it was received.
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    sender: Mapped[str] = mapped_column(String(200))
+    links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    custom_details: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class IncidentAlert(Base):
+    """One of the last alerts an incident received, kept for its history: a ring of
+    `alerts.HISTORY` slots, the n-th alert written over slot n mod HISTORY, so that a
+    storm costs one upsert per batch and the table never grows past a few rows each."""
+
+    __tablename__ = "incident_alerts"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # Which alert of the incident this is (1: the first).
+    number: Mapped[int]
+    received_at: Mapped[datetime]
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from watchkeep.core.actors import Actor
 from watchkeep.core.models import Source, Urgency
 from watchkeep.ingest import integrations, keys
-from watchkeep.ingest.alert import AlertEvent, Severity
+from watchkeep.ingest.alert import AlertEvent, ChangeReport, Severity
 from watchkeep.ingest.errors import BadEventError, RateLimitedError, UnknownKeyError
 from watchkeep.ingest.models import Integration, IntegrationType, ServiceAlertSettings
 
@@ -59,7 +59,7 @@ _COUNT = (
 )
 
 # Reads a request's alerts once its integration (and so its config) is known.
-Reader = Callable[[dict[str, Any]], Sequence[AlertEvent]]
+Reader = Callable[[dict[str, Any]], Sequence[AlertEvent | ChangeReport]]
 Refusal = UnknownKeyError | RateLimitedError | BadEventError
 
 
@@ -77,7 +77,7 @@ class Admitted:
     service_id: int
     actor: Actor
     urgencies: dict[Severity, Urgency]
-    alerts: Sequence[AlertEvent]
+    alerts: Sequence[AlertEvent | ChangeReport]
 
 
 def admit(

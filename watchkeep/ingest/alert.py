@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from watchkeep.core.models import Urgency
@@ -50,3 +52,22 @@ class AlertEvent:
         for name in ("dedup_key", "summary", "description"):
             object.__setattr__(self, name, storable(getattr(self, name)))
         object.__setattr__(self, "details", storable_document(self.details))
+
+
+@dataclass(frozen=True)
+class ChangeReport:
+    """A change (deploy, config change) a tool reports: kept on the service, never an
+    incident. Made storable as alerts are."""
+
+    summary: str
+    source: str | None = None
+    occurred_at: datetime | None = None
+    links: Sequence[dict[str, Any]] = field(default_factory=tuple)
+    custom_details: Any = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "summary", storable(self.summary))
+        if self.source is not None:
+            object.__setattr__(self, "source", storable(self.source))
+        object.__setattr__(self, "links", storable_document(list(self.links)))
+        object.__setattr__(self, "custom_details", storable_document(self.custom_details))

@@ -1,17 +1,21 @@
-"""Prometheus Alertmanager's webhook (payload version 4).
+"""Prometheus Alertmanager's webhook (payload version 4), and Grafana's (version 1).
 
     POST /ingest/alertmanager/{key}   (a `webhook_configs` receiver's `url`)
+    POST /ingest/grafana/{key}        (a Grafana webhook contact point's URL)
 
+Grafana's webhook contact point posts Alertmanager's notification with extra
+fields (`version: "1"`, per alert `silenceURL`, `dashboardURL`, `panelURL`,
+`values`, `valueString`, `imageURL`), so one parser reads both, on either URL.
 Each alert in a notification is keyed by its fingerprint: `firing` triggers (a
 re-sent notification counts as a repeat), `resolved` resolves (with
-`send_resolved: true`). Labels and annotations become the incident's details.
-Fields Alertmanager may add in later versions are ignored; the ones read here
-are checked, and a bad one is a 400 naming it.
+`send_resolved: true`). Labels, annotations and links become the incident's
+details. Fields the tools may add in later versions are ignored; the ones read
+here are checked, and a bad one is a 400 naming it.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -33,10 +37,18 @@ class Alert(_Lenient):
     ends_at: str = Field(default="", alias="endsAt")
     generator_url: str = Field(default="", alias="generatorURL")
     fingerprint: str = Field(min_length=1, max_length=255)
+    # Grafana's additions.
+    silence_url: str = Field(default="", alias="silenceURL")
+    dashboard_url: str = Field(default="", alias="dashboardURL")
+    panel_url: str = Field(default="", alias="panelURL")
+    image_url: str = Field(default="", alias="imageURL")
+    values: dict[str, Any] | None = None
+    value_string: str = Field(default="", alias="valueString")
 
 
 class Notification(_Lenient):
-    version: Literal["4"]
+    # "4": Alertmanager's; "1": Grafana's contact point (the same shape, more fields).
+    version: Literal["4", "1"]
     status: Literal["firing", "resolved"]
     receiver: str = ""
     group_key: str = Field(default="", alias="groupKey")
@@ -64,6 +76,16 @@ def _event(alert: Alert, notification: Notification) -> AlertEvent:
         "receiver": notification.receiver,
         "group_key": notification.group_key,
         "external_url": notification.external_url,
+        # Grafana's, kept only where sent.
+        "silence_url": alert.silence_url,
+        "dashboard_url": alert.dashboard_url,
+        "panel_url": alert.panel_url,
+        "image_url": alert.image_url,
+        "values": alert.values,
+        "value_string": alert.value_string,
+    }
+    details = {
+        key: value for key, value in details.items() if key in _ALWAYS or value not in ("", None)
     }
     return AlertEvent(
         action=AlertAction.TRIGGER,
@@ -73,6 +95,18 @@ def _event(alert: Alert, notification: Notification) -> AlertEvent:
         description=alert.annotations.get("description", ""),
         details=details,
     )
+
+
+_ALWAYS = {
+    "labels",
+    "annotations",
+    "starts_at",
+    "generator_url",
+    "fingerprint",
+    "receiver",
+    "group_key",
+    "external_url",
+}
 
 
 def _summary(alert: Alert) -> str:

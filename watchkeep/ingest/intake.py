@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from watchkeep.core import alerts
+from watchkeep.core import alerts, changes
 from watchkeep.ingest.admission import Admitted, IngestRequest, Refusal, admit
-from watchkeep.ingest.alert import AlertAction, AlertEvent
+from watchkeep.ingest.alert import AlertAction, AlertEvent, ChangeReport
 
 if TYPE_CHECKING:
     from watchkeep.runtime import Runtime
@@ -38,7 +38,7 @@ _ATTEMPTS = 3
 @dataclass(frozen=True)
 class Result:
     dedup_key: str
-    # triggered | repeated | acknowledged | resolved | ignored
+    # triggered | repeated | acknowledged | resolved | ignored | recorded (a change)
     outcome: str
     incident_number: int | None
 
@@ -88,6 +88,7 @@ def _apply_batch(session: Session, batch: list[Admitted], now: datetime) -> list
         (index, position, admitted, alert)
         for index, admitted in enumerate(batch)
         for position, alert in enumerate(admitted.alerts)
+        if isinstance(alert, AlertEvent)
     ]
     ordered = {
         (admitted.service_id, alert.dedup_key)
@@ -103,7 +104,10 @@ def _apply_batch(session: Session, batch: list[Admitted], now: datetime) -> list
     results: list[list[Result | None]] = [[None] * len(admitted.alerts) for admitted in batch]
     groups = list(folded.values())
     # Each group's first trigger stands for the group: its alert makes the incident.
-    triggers = [_trigger(items[0][2], items[0][3], count=len(items)) for items in groups]
+    triggers = [
+        _trigger(items[0][2], items[0][3], count=len(items), latest=items[-1][3])
+        for items in groups
+    ]
     for items, outcome in zip(
         groups, alerts.trigger_alerts(session, triggers, now=now), strict=True
     ):
@@ -113,10 +117,16 @@ def _apply_batch(session: Session, batch: list[Admitted], now: datetime) -> list
     for index, position, admitted, alert in alerts_in_order:
         if results[index][position] is None:
             results[index][position] = _apply(session, admitted, alert, now)
+    for index, admitted in enumerate(batch):
+        for position, report in enumerate(admitted.alerts):
+            if isinstance(report, ChangeReport):
+                results[index][position] = _record(session, admitted, report, now)
     return [[result for result in request if result is not None] for request in results]
 
 
-def _trigger(admitted: Admitted, alert: AlertEvent, *, count: int) -> alerts.Trigger:
+def _trigger(
+    admitted: Admitted, alert: AlertEvent, *, count: int, latest: AlertEvent | None = None
+) -> alerts.Trigger:
     return alerts.Trigger(
         service_id=admitted.service_id,
         dedup_key=alert.dedup_key,
@@ -126,7 +136,22 @@ def _trigger(admitted: Admitted, alert: AlertEvent, *, count: int) -> alerts.Tri
         description=alert.description,
         details=alert.details,
         count=count,
+        latest_details=None if latest is None or latest is alert else latest.details,
     )
+
+
+def _record(session: Session, admitted: Admitted, report: ChangeReport, now: datetime) -> Result:
+    change = changes.Change(
+        service_id=admitted.service_id,
+        summary=report.summary,
+        sender=admitted.actor.name,
+        source=report.source,
+        occurred_at=report.occurred_at,
+        links=report.links,
+        custom_details=report.custom_details,
+    )
+    row = changes.record_change(session, change, now=now)
+    return Result(str(row.id), "recorded", None)
 
 
 def _apply(session: Session, admitted: Admitted, alert: AlertEvent, now: datetime) -> Result:

@@ -14,6 +14,7 @@ from watchkeep.core.models import Urgency
 from watchkeep.core.services import get_service
 from watchkeep.ingest import keys
 from watchkeep.ingest.alert import DEFAULT_URGENCY, Severity
+from watchkeep.ingest.events_v2 import EventsConfig
 from watchkeep.ingest.models import Integration, IntegrationType, ServiceAlertSettings
 from watchkeep.ingest.webhook import WebhookConfig
 
@@ -22,6 +23,8 @@ def endpoint_path(integration_type: IntegrationType, key: str) -> str:
     """Where a monitoring tool posts; the Events API carries its key in the body instead."""
     if integration_type is IntegrationType.EVENTS_API_V2:
         return "/v2/enqueue"
+    if integration_type is IntegrationType.OPSGENIE:
+        return "/v2/alerts"
     return f"/ingest/{integration_type.value}/{key}"
 
 
@@ -34,6 +37,7 @@ def create_integration(
     now: datetime,
     config: WebhookConfig | None = None,
     rate_limit_per_minute: int | None = None,
+    unknown_severity: Severity | None = None,
 ) -> tuple[Integration, str]:
     """A new integration and its key, which is not stored and so is answered only here."""
     get_service(session, service_id)
@@ -44,7 +48,7 @@ def create_integration(
         name=name.strip(),
         key_id=keys.key_id(key),
         key_hash=keys.digest(key),
-        config=_checked_config(integration_type, config),
+        config=_checked_config(integration_type, config, unknown_severity),
         rate_limit_per_minute=rate_limit_per_minute,
         created_at=now,
     )
@@ -97,18 +101,31 @@ def severity_urgency(session: Session, service_id: int) -> dict[Severity, Urgenc
 
 
 def set_severity_urgency(
-    session: Session, service_id: int, mapping: Mapping[Severity, Urgency], *, now: datetime
+    session: Session,
+    service_id: int,
+    mapping: Mapping[Severity, Urgency],
+    *,
+    now: datetime,
+    shown_labels: Sequence[str] | None = None,
 ) -> dict[Severity, Urgency]:
-    """Replace the service's mapping; a severity it leaves out keeps its default."""
+    """Replace the service's mapping (a severity it leaves out keeps its default) and
+    the labels its Slack messages show (None: the default list)."""
     get_service(session, service_id)
     stored = {severity.value: urgency.value for severity, urgency in mapping.items()}
+    labels = None if shown_labels is None else [label.strip() for label in shown_labels]
     settings = session.get(ServiceAlertSettings, service_id)
     if settings is None:
         session.add(
-            ServiceAlertSettings(service_id=service_id, severity_urgency=stored, updated_at=now)
+            ServiceAlertSettings(
+                service_id=service_id,
+                severity_urgency=stored,
+                shown_labels=labels,
+                updated_at=now,
+            )
         )
     else:
         settings.severity_urgency = stored
+        settings.shown_labels = labels
         settings.updated_at = now
     session.flush()
     return urgencies(stored)
@@ -123,8 +140,16 @@ def urgencies(stored: Mapping[str, str]) -> dict[Severity, Urgency]:
 
 
 def _checked_config(
-    integration_type: IntegrationType, config: WebhookConfig | None
+    integration_type: IntegrationType,
+    config: WebhookConfig | None,
+    unknown_severity: Severity | None,
 ) -> dict[str, Any]:
+    if unknown_severity is not None:
+        if integration_type is not IntegrationType.EVENTS_API_V2:
+            raise InvalidInputError(
+                "unknown_severity", "only events_api_v2 integrations map unknown severities"
+            )
+        return EventsConfig(unknown_severity=unknown_severity).model_dump(mode="json")
     if integration_type is IntegrationType.WEBHOOK:
         if config is None:
             raise InvalidInputError("config", "a webhook needs at least config.summary_path")

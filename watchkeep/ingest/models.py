@@ -16,6 +16,11 @@ class IntegrationType(enum.StrEnum):
     EVENTS_API_V2 = "events_api_v2"
     ALERTMANAGER = "alertmanager"
     WEBHOOK = "webhook"
+    GRAFANA = "grafana"
+    OPSGENIE = "opsgenie"
+    DATADOG = "datadog"
+    SENTRY = "sentry"
+    CLOUDWATCH = "cloudwatch"
 
 
 class Integration(Base):
@@ -65,4 +70,6 @@ class ServiceAlertSettings(Base):
         ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
     )
     severity_urgency: Mapped[dict[str, str]] = mapped_column(JSON)
+    # The alert labels the Slack message shows (None: `context.SHOWN_LABELS`).
+    shown_labels: Mapped[list[str] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime]

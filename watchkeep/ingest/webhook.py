@@ -6,7 +6,13 @@ The integration's config says where each field lives, as dotted paths into the
 body (`alert.title`, `items.0.id`: digits index lists). Only the summary is
 required. Without a dedup key every event is a new incident; without a status,
 every event triggers. Status and severity values are matched case-insensitively
-against the built-in words below, extended by the config's own maps.
+against the built-in words below, extended by the config's own maps; a word in
+neither is a 400 unless the config names a `default_status` / `default_severity`
+to take instead (Datadog's "No Data", a tool's "normal").
+
+With `alerts_path`, the body is a group: the list at that path holds the
+alerts, each read through the same paths (relative to the item), each its own
+incident by its own dedup key.
 """
 
 from __future__ import annotations
@@ -39,11 +45,17 @@ class WebhookConfig(BaseModel):
     dedup_key_path: str | None = Field(default=None, max_length=200)
     severity_path: str | None = Field(default=None, max_length=200)
     status_path: str | None = Field(default=None, max_length=200)
-    default_severity: Severity = Severity.CRITICAL
+    alerts_path: str | None = Field(default=None, max_length=200)
+    # None: a missing severity is critical, and a word not in the maps is refused.
+    default_severity: Severity | None = None
+    # None: a missing status triggers, and a word not in the maps is refused.
+    default_status: AlertAction | None = None
     severity_map: dict[str, Severity] = Field(default_factory=dict, max_length=100)
     status_map: dict[str, AlertAction] = Field(default_factory=dict, max_length=100)
 
-    @field_validator("summary_path", "dedup_key_path", "severity_path", "status_path")
+    @field_validator(
+        "summary_path", "dedup_key_path", "severity_path", "status_path", "alerts_path"
+    )
     @classmethod
     def dotted_path(cls, path: str | None) -> str | None:
         if path is not None and not _PATH.match(path):
@@ -69,14 +81,41 @@ def load(body: bytes) -> dict[str, Any]:
     return document
 
 
-def read(document: dict[str, Any], config: WebhookConfig) -> AlertEvent:
-    """The alert in `document`, found where `config` says."""
+MAX_GROUP = 10_000
+
+
+def read_all(document: dict[str, Any], config: WebhookConfig) -> list[AlertEvent]:
+    """The alerts in `document`: the one it is, or each item of its `alerts_path` list."""
+    if config.alerts_path is None:
+        return [read(document, config)]
+    items = lookup(document, config.alerts_path)
+    if not isinstance(items, list):
+        raise BadEventError([(config.alerts_path, "must be a list of alerts")])
+    if len(items) > MAX_GROUP:
+        raise BadEventError([(config.alerts_path, f"at most {MAX_GROUP:,} alerts")])
+    alerts, problems = [], []
+    for n, item in enumerate(items):
+        where = f"{config.alerts_path}.{n}"
+        if not isinstance(item, dict):
+            problems.append((where, "must be a JSON object"))
+            continue
+        try:
+            alerts.append(read(item, config, prefix=f"{where}."))
+        except BadEventError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise BadEventError(problems)
+    return alerts
+
+
+def read(document: dict[str, Any], config: WebhookConfig, *, prefix: str = "") -> AlertEvent:
+    """The alert in `document`, found where `config` says (`prefix`: where it sits)."""
     problems: list[tuple[str, str]] = []
 
     def text_at(path: str | None) -> str | None:
         value = None if path is None else lookup(document, path)
         if isinstance(value, dict | list | bool):
-            problems.append((str(path), "must be a string or a number"))
+            problems.append((f"{prefix}{path}", "must be a string or a number"))
             return None
         return None if value is None else str(value).strip() or None
 
@@ -86,22 +125,31 @@ def read(document: dict[str, Any], config: WebhookConfig) -> AlertEvent:
     dedup_key = text_at(config.dedup_key_path)
 
     statuses = STATUS_WORDS | config.status_map
-    action = AlertAction.TRIGGER if status is None else statuses.get(status.lower())
+    fallback_action = config.default_status or AlertAction.TRIGGER
+    action = (
+        fallback_action if status is None else statuses.get(status.lower(), config.default_status)
+    )
     if action is None:
-        problems.append((str(config.status_path), _unknown(statuses)))
+        problems.append((f"{prefix}{config.status_path}", _unknown(statuses)))
     severities = SEVERITY_WORDS | config.severity_map
+    fallback_severity = config.default_severity or Severity.CRITICAL
     severity = (
-        config.default_severity if severity_word is None else severities.get(severity_word.lower())
+        fallback_severity
+        if severity_word is None
+        else severities.get(severity_word.lower(), config.default_severity)
     )
     if severity is None:
-        problems.append((str(config.severity_path), _unknown(severities)))
+        problems.append((f"{prefix}{config.severity_path}", _unknown(severities)))
     unreadable = {field for field, _ in problems}
-    if summary is None and action is AlertAction.TRIGGER and config.summary_path not in unreadable:
-        problems.append((config.summary_path, "missing or blank"))
+    summary_field = f"{prefix}{config.summary_path}"
+    if summary is None and action is AlertAction.TRIGGER and summary_field not in unreadable:
+        problems.append((summary_field, "missing or blank"))
     if dedup_key is None and action in (AlertAction.ACKNOWLEDGE, AlertAction.RESOLVE):
-        problems.append((config.dedup_key_path or "dedup_key_path", f"required to {action}"))
+        problems.append(
+            (f"{prefix}{config.dedup_key_path or 'dedup_key_path'}", f"required to {action}")
+        )
     if dedup_key is not None and len(dedup_key) > 255:
-        problems.append((str(config.dedup_key_path), "must be at most 255 characters"))
+        problems.append((f"{prefix}{config.dedup_key_path}", "must be at most 255 characters"))
     if problems or action is None or severity is None:
         raise BadEventError(problems)
     if action is not AlertAction.TRIGGER:

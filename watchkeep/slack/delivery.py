@@ -21,6 +21,7 @@ from watchkeep.core import events
 from watchkeep.core.actors import Actor
 from watchkeep.core.models import Incident, TimelineEvent
 from watchkeep.crypto import SecretBox
+from watchkeep.ingest.context import alert_context
 from watchkeep.outbox import JobKind, keys, queries
 from watchkeep.runbooks.models import IncidentChannel, RunbookThread
 from watchkeep.slack import recovery, render, senders, throttle, workspaces
@@ -51,7 +52,10 @@ class SlackDelivery:
             if workspace is None or incident is None or _ref(session, incident.id, workspace.id):
                 return
             message = render.incident_message(
-                incident, self.incident_url(incident.id), response_channel(session, incident.id)
+                incident,
+                self.incident_url(incident.id),
+                response_channel(session, incident.id),
+                alert_context(session, incident),
             )
         answer = None
         if recovery.in_doubt(context):
@@ -123,7 +127,10 @@ class SlackDelivery:
             if queries.has_pending(session, JobKind.EVENT, keys.incident(incident.id)):
                 return
             message = render.incident_message(
-                incident, self.incident_url(incident.id), response_channel(session, incident.id)
+                incident,
+                self.incident_url(incident.id),
+                response_channel(session, incident.id),
+                alert_context(session, incident),
             )
         self.send(
             context,

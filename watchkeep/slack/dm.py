@@ -31,6 +31,7 @@ from watchkeep.core.actors import Actor
 from watchkeep.core.events import EventType
 from watchkeep.core.models import Incident, IncidentStatus, TimelineEvent, User
 from watchkeep.core.notification_rules import rules_of
+from watchkeep.ingest.context import alert_context
 from watchkeep.outbox import Job, JobKind, keys, queries
 from watchkeep.outbox.bus import DomainEvent
 from watchkeep.slack import recovery, render, workspaces
@@ -161,6 +162,7 @@ class DirectMessages:
                 incident,
                 self.delivery.incident_url(incident.id),
                 response_channel(session, incident.id),
+                alert_context(session, incident),
             )
             sent = session.scalars(
                 select(SlackDirectMessage)
@@ -197,6 +199,7 @@ class DirectMessages:
                 incident,
                 self.delivery.incident_url(incident.id),
                 response_channel(session, incident.id),
+                alert_context(session, incident),
             )
         minutes = rules.repeat_after_minutes
         return _Card(incident, user, message, timedelta(minutes=minutes) if minutes else None)

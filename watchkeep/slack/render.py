@@ -24,6 +24,8 @@ from slack_sdk.models.blocks import (
 )
 
 from watchkeep.core.models import Incident, IncidentStatus, TimelineEvent, Urgency
+from watchkeep.ingest.context import AlertContext
+from watchkeep.slack.alert_blocks import alert_blocks
 
 COLORS = {Urgency.HIGH: "#E01E5A", Urgency.MEDIUM: "#ECB22E", Urgency.LOW: "#2E7DD7"}
 URGENCY_ICONS = {Urgency.HIGH: "🔴", Urgency.MEDIUM: "🟡", Urgency.LOW: "🔵"}
@@ -66,10 +68,14 @@ def slack_date(when: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
 
 
 def incident_message(
-    incident: Incident, incident_url: str, response_channel: str | None = None
+    incident: Incident,
+    incident_url: str,
+    response_channel: str | None = None,
+    alert: AlertContext | None = None,
 ) -> dict[str, Any]:
     """`text` and `attachments` for chat.postMessage and chat.update; `response_channel`
-    is the id of the channel a runbook opened for the incident."""
+    is the id of the channel a runbook opened for the incident, `alert` what its alert
+    carried (`watchkeep.ingest.context.alert_context`)."""
     blocks: list[Block] = [
         HeaderBlock(
             text=truncate(
@@ -80,6 +86,8 @@ def incident_message(
     ]
     if incident.description.strip():
         blocks.append(SectionBlock(text=_mrkdwn(escape(incident.description), SECTION_MAX)))
+    if alert is not None:
+        blocks.extend(alert_blocks(alert, incident.id))
     state = _state_line(incident)
     if state:
         blocks.append(SectionBlock(text=_mrkdwn(state, SECTION_MAX)))
@@ -117,11 +125,14 @@ def incident_message(
 
 
 def paged_message(
-    incident: Incident, incident_url: str, response_channel: str | None = None
+    incident: Incident,
+    incident_url: str,
+    response_channel: str | None = None,
+    alert: AlertContext | None = None,
 ) -> dict[str, Any]:
     """The incident card for a paged person's DM: the same card and buttons, with a
     notification text that says why it came."""
-    message = incident_message(incident, incident_url, response_channel)
+    message = incident_message(incident, incident_url, response_channel, alert)
     text = f"📟 You are paged: #{incident.number} {escape(incident.title)}"
     return {**message, "text": truncate(text, FALLBACK_MAX)}
 

@@ -1,8 +1,10 @@
 """What the incident pages show beyond the incident's own fields: SLA clocks,
-links to its Slack messages, and which actions its state allows."""
+links to its Slack messages, the alerts it received, and which actions its state
+allows."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from watchkeep.core.models import Incident
 from watchkeep.core.transitions import ALLOWED, Action
+from watchkeep.ingest import context
 from watchkeep.slack.models import SlackMessageRef, SlackWorkspace
 from watchkeep.web.rendering import format_duration
 
@@ -78,8 +81,34 @@ def slack_links(db: Session, incident_id: int) -> list[SlackLink]:
     return links
 
 
+@dataclass(frozen=True)
+class SeenAlert:
+    number: int
+    received_at: datetime
+    payload: str  # the alert's details as indented JSON
+
+
+def alert_history(db: Session, incident: Incident) -> list[SeenAlert]:
+    """The incident's last alerts, newest first, their payloads ready to read."""
+    return [
+        SeenAlert(
+            row.number,
+            row.received_at,
+            json.dumps(row.details or {}, indent=2, ensure_ascii=False, sort_keys=True),
+        )
+        for row in context.history(db, incident)
+    ]
+
+
 def allowed_actions(incident: Incident) -> set[str]:
     return {action.value for action, states in ALLOWED.items() if incident.status in states}
 
 
-__all__ = ["SNOOZE_CHOICES", "Action", "allowed_actions", "sla_clocks", "slack_links"]
+__all__ = [
+    "SNOOZE_CHOICES",
+    "Action",
+    "alert_history",
+    "allowed_actions",
+    "sla_clocks",
+    "slack_links",
+]

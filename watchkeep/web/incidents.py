@@ -19,6 +19,7 @@ from watchkeep.core import access, incidents, services, transitions
 from watchkeep.core.errors import InvalidInputError, InvalidTransitionError
 from watchkeep.core.ids import Id, parse_id
 from watchkeep.core.models import IncidentStatus, Urgency
+from watchkeep.ingest.context import alert_context
 from watchkeep.runbooks import manual
 from watchkeep.slack.incident_channel import incident_channel
 from watchkeep.web import incident_view, runbook_history
@@ -109,6 +110,8 @@ def _detail(
             "runbook_runs": runbook_history.runs(db, incident_id=incident_id),
             "manual_runbooks": manual.runnable(db, user.role, user.id) if user else [],
             "clocks": incident_view.sla_clocks(incident, runtime.clock.now()),
+            "alert": alert_context(db, incident),
+            "alert_history": incident_view.alert_history(db, incident),
             "allowed": incident_view.allowed_actions(incident),
             "snooze_choices": incident_view.SNOOZE_CHOICES,
             "errors": fields(errors),

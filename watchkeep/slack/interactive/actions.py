@@ -15,6 +15,7 @@ from watchkeep.core.errors import NotFoundError
 from watchkeep.core.ids import parse_id
 from watchkeep.core.models import Incident, IncidentStatus
 from watchkeep.slack import render
+from watchkeep.slack.alert_blocks import ALERT_LINK_PATTERN
 from watchkeep.slack.interactive import views
 from watchkeep.slack.interactive.interactions import Interactions, Refused, clicked_scope
 from watchkeep.slack.interactive.listeners import on_click
@@ -81,6 +82,10 @@ def register(app: AsyncApp, ix: Interactions) -> None:
     @on_click(app, ix, render.VIEW)
     async def view(body: dict, action: dict) -> None:
         """A URL button: Slack opens the link; the click only needs an answer."""
+
+    @on_click(app, ix, ALERT_LINK_PATTERN)
+    async def alert_link(body: dict, action: dict) -> None:
+        """The alert's links (runbook, dashboard, …): URL buttons too."""
 
 
 async def _load_incident(ix: Interactions, scope: Scope, incident_id: int) -> Incident:

@@ -8,6 +8,7 @@ A listener is a small coroutine taking the payload (`body`) and the clicked
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -19,7 +20,9 @@ Clicked = Callable[[dict, dict], Awaitable[None]]
 Submitted = Callable[[dict, dict], Awaitable[dict[str, str] | None]]
 
 
-def on_click(app: AsyncApp, ix: Interactions, action_id: str) -> Callable[[Clicked], Clicked]:
+def on_click(
+    app: AsyncApp, ix: Interactions, action_id: str | re.Pattern[str]
+) -> Callable[[Clicked], Clicked]:
     """Register a button or menu listener: acked at once, refusals told privately."""
 
     def register(listener: Clicked) -> Clicked:
