@@ -15,6 +15,7 @@ from watchkeep.slack import credentials, dm, notifier, usergroups, workspaces
 from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.delivery import SlackDelivery
 from watchkeep.slack.direct import DirectCalls
+from watchkeep.slack.events.work import EventWork
 from watchkeep.slack.interactive import respond
 from watchkeep.slack.models import SlackWorkspace
 from watchkeep.slack.runbook_steps import SlackRunbookSteps
@@ -33,6 +34,8 @@ class SlackAdapter:
         self.runbook_steps = SlackRunbookSteps(self.delivery)
         self.direct_messages = dm.DirectMessages(self.delivery)
         self.usergroups = usergroups.UserGroups(self.delivery)
+        # The Events API's work: notes from pins and reactions, joins, App Home.
+        self.events = EventWork(self.delivery)
         # Bumped when settings change in this process, so caches of them refresh at once.
         self.generation = 0
 
@@ -54,6 +57,8 @@ class SlackAdapter:
         handlers.register_batch(JobKind.SLACK_DM_REPEAT, dm.fire_repeats)
         bus.subscribe(dm.on_event)
         handlers.register(JobKind.SLACK_USERGROUP_SYNC, job(self.usergroups.sync))
+        handlers.register(JobKind.SLACK_EVENT, job(self.events.run))
+        handlers.register(JobKind.SLACK_SAY, job(self.events.say))
 
     def apply_environment(self, db: Database, now: datetime) -> None:
         """WATCHKEEP_SLACK_* settings, at every start: each one whose value differs from
