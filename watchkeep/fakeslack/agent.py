@@ -62,9 +62,12 @@ class SlackUserAgent:
         self.deliveries: list[EventDelivery] = []
 
     def click(
-        self, message: Clickable, target: str, user: User, *, option: str | None = None
+        self, message: Clickable | View, target: str, user: User, *, option: str | None = None
     ) -> Reply:
-        """Press a button (by action_id or text) or choose ``option`` in a menu."""
+        """Press a button (by action_id or text) or choose ``option`` in a menu, on a
+        message or in a view (a modal, the Home tab)."""
+        if isinstance(message, View):
+            return self.send(self.requests.click_in_view(message, target, user, option=option))
         return self.send(self.requests.click(message, target, user, option=option))
 
     def submit(self, view: View, user: User, values: dict[str, Any] | None = None) -> Reply:

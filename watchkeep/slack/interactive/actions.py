@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from watchkeep.core import incidents, transitions
@@ -14,6 +15,7 @@ from watchkeep.core.errors import NotFoundError
 from watchkeep.core.ids import parse_id
 from watchkeep.core.models import Incident, IncidentStatus
 from watchkeep.slack import render
+from watchkeep.slack.events import home
 from watchkeep.slack.interactive import views
 from watchkeep.slack.interactive.interactions import Interactions, Refused
 from watchkeep.slack.interactive.listeners import on_click
@@ -31,6 +33,12 @@ def _incident_id(action: dict[str, Any]) -> int:
     return incident_id
 
 
+def from_home(body: dict[str, Any]) -> bool:
+    """Whether the click was on someone's Home tab (which then shows the change)."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    return (body.get("container") or {}).get("type") == "view" and view.get("type") == "home"
+
+
 def register(app: AsyncApp, ix: Interactions) -> None:
     clock = ix.runtime.clock
 
@@ -38,7 +46,13 @@ def register(app: AsyncApp, ix: Interactions) -> None:
     async def acknowledge(body: dict, action: dict) -> None:
         incident_id = _incident_id(action)
         actor = await ix.actor(body)
-        await ix.change(lambda s: transitions.acknowledge(s, incident_id, actor, now=clock.now()))
+
+        def work(session: Session) -> None:
+            transitions.acknowledge(session, incident_id, actor, now=clock.now())
+            if from_home(body):
+                home.enqueue_refresh(session, body["team"]["id"], body["user"]["id"], clock.now())
+
+        await ix.change(work)
 
     @on_click(app, ix, render.ACKNOWLEDGED)
     async def already_acknowledged(body: dict, action: dict) -> None:
