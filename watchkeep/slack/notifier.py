@@ -2,7 +2,8 @@
 
 Per workspace: a new incident that passes the urgency filter becomes a `post`
 to its routed channel; each later change becomes a thread `reply` (if its
-toggle is on) and a `refresh` of the message. All of an incident's jobs in a
+toggle is on, and the workspace wants thread updates at all) and a `refresh`
+of the message. All of an incident's jobs in a
 workspace share one ordering key, so they run in order and only after the
 first message exists. A post takes its place in Slack's pace as it is enqueued
 and sleeps until its turn. A refresh renders the incident as it is when it runs,
@@ -124,7 +125,8 @@ def _follow_up(
     now: datetime,
 ) -> None:
     key = keys.slack_incident(workspace.id, incident.id)
-    if routing.replies_to(workspace, event.type):
+    # A workspace may want its channels quiet: the message alone shows each change.
+    if workspace.thread_updates and routing.replies_to(workspace, event.type):
         payload = {
             "workspace_id": workspace.id,
             "incident_id": incident.id,
