@@ -37,6 +37,8 @@ class JobKind(enum.StrEnum):
     # The Events API: one delivered event's work, and a plain reply it asked for.
     SLACK_EVENT = "slack.event"
     SLACK_SAY = "slack.say"
+    # A channel's storm digest: posted ahead of the storm, updated as it grows.
+    SLACK_DIGEST = "slack.digest"
 
     @property
     def family(self) -> str:

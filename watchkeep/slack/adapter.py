@@ -19,6 +19,7 @@ from watchkeep.slack.events.work import EventWork
 from watchkeep.slack.interactive import respond
 from watchkeep.slack.models import SlackWorkspace
 from watchkeep.slack.runbook_steps import SlackRunbookSteps
+from watchkeep.slack.storm import StormDigests
 from watchkeep.slack.workspaces import CheckedToken, WorkspaceAdmin
 from watchkeep.worker.handlers import Handlers
 
@@ -36,6 +37,7 @@ class SlackAdapter:
         self.usergroups = usergroups.UserGroups(self.delivery)
         # The Events API's work: notes from pins and reactions, joins, App Home.
         self.events = EventWork(self.delivery)
+        self.storm_digests = StormDigests(self.delivery)
         # Bumped when settings change in this process, so caches of them refresh at once.
         self.generation = 0
 
@@ -59,6 +61,7 @@ class SlackAdapter:
         handlers.register(JobKind.SLACK_USERGROUP_SYNC, job(self.usergroups.sync))
         handlers.register(JobKind.SLACK_EVENT, job(self.events.run))
         handlers.register(JobKind.SLACK_SAY, job(self.events.say))
+        handlers.register(JobKind.SLACK_DIGEST, job(self.storm_digests.run))
 
     def apply_environment(self, db: Database, now: datetime) -> None:
         """WATCHKEEP_SLACK_* settings, at every start: each one whose value differs from
