@@ -59,3 +59,33 @@ def test_a_burst_the_pace_absorbs_gets_no_digest(
     messages = slack.messages_in("#ops")
     assert len(messages) == 30
     assert not any(m.text.startswith("🚨") for m in messages)
+
+
+def test_the_digest_grows_with_the_storm_and_a_later_storm_gets_its_own(
+    admin_api: Api,
+    connected: Workspace,
+    slack: SlackState,
+    deliver: Delivery,
+    clock: FrozenClock,
+    service_id: int,
+) -> None:
+    storm(admin_api, service_id, 100)
+    deliver(until=clock.now())
+    [digest] = [m for m in slack.messages_in("#ops") if m.text.startswith("🚨")]
+    first = digest.text
+    assert first == "🚨 100 new incidents on checkout in the last minute"
+    clock.advance(seconds=30)
+    storm(admin_api, service_id, 50)
+    deliver(until=clock.now())
+    grown = slack.message("#ops", digest.ts)
+    assert grown.text == "🚨 150 new incidents on checkout in the last minute"
+    assert grown.history[0]["text"] == first, "updated in place, not posted again"
+    deliver()
+    clock.advance(minutes=5)
+    storm(admin_api, service_id, 100)
+    deliver()
+    digests = [m.text for m in slack.messages_in("#ops") if m.text.startswith("🚨")]
+    assert digests == [
+        "🚨 150 new incidents on checkout in the last minute",
+        "🚨 100 new incidents on checkout in the last minute",
+    ]
