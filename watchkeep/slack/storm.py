@@ -2,7 +2,8 @@
 incident's own message through one by one.
 
 When new incidents waiting for one channel are more than its pace lets through
-in a minute (the last of them would go more than a minute from now), the
+in a minute (more than `PER_MINUTE` wait, so the last would go more than a
+minute from now), the
 channel gets a digest: "🚨 37 new incidents on Payment API in the last minute",
 the most urgent few titles, a link to the filtered list. It jumps the channel's
 queue (it waits in the lane ahead of every incident) and is updated
@@ -27,11 +28,16 @@ from watchkeep.core.models import Service, Urgency
 from watchkeep.outbox import JobKind, keys, queries, store
 from watchkeep.outbox.models import OutboxRow
 from watchkeep.slack import pacing, recovery, render, throttle, workspaces
+from watchkeep.slack.limits import POST as POST_LIMITS
 from watchkeep.slack.models import SlackPacing, SlackPacingWaiter, SlackStormDigest, SlackWorkspace
 from watchkeep.worker.handlers import JobContext
 
-# More waiting than a minute of the channel's pace: a storm.
+# More waiting than a minute of the channel's own pace: a storm. (A queue that is
+# long only because the workspace's minute binds is no storm of that channel: a
+# digest in each channel would take more of the minute.)
 STORM_AFTER = timedelta(minutes=1)
+assert POST_LIMITS.channel is not None
+PER_MINUTE = int(POST_LIMITS.channel.per_second * 60) + POST_LIMITS.channel.burst - 1
 # A storm with no new incident for this long is over.
 QUIET = timedelta(minutes=1)
 SHOWN = 5
@@ -69,7 +75,10 @@ def note_posts(
         if digest is None and not late:
             continue
         if digest is None:
+            # Late turns are needed for a storm, but only the channel's own queue makes one.
             waiting = _waiting_posts(session, workspace_id, channel)
+            if waiting <= PER_MINUTE:
+                continue
             digest = SlackStormDigest(
                 workspace_id=workspace_id,
                 channel=channel,
