@@ -185,6 +185,7 @@ def test_a_message_about_no_incident_is_left_alone(
 
 def test_a_retried_event_is_applied_once(
     agent: SlackUserAgent,
+    clock: FrozenClock,
     ada: User,
     incident: dict,
     message: Message,
@@ -193,6 +194,7 @@ def test_a_retried_event_is_applied_once(
     deliver: Delivery,
 ) -> None:
     delivery = agent.react(message, "pushpin", ada)
+    clock.advance(seconds=1)  # Slack retries later: signed afresh, only the event_id is the same
     again = agent.retry(delivery, "http_timeout")
     assert again.status == 200
     assert event_jobs(runtime) == 1
@@ -223,6 +225,7 @@ def replica(
 
 def test_a_retry_that_reaches_another_process_is_applied_once(
     agent: SlackUserAgent,
+    clock: FrozenClock,
     slack_server: FakeSlackServer,
     replica: TestClient,
     ada: User,
@@ -233,6 +236,7 @@ def test_a_retry_that_reaches_another_process_is_applied_once(
     deliver: Delivery,
 ) -> None:
     delivery = agent.pin(message, ada)
+    clock.advance(seconds=1)
     other = slack_server.user_agent(send_through(replica))
     assert other.retry(delivery, "http_timeout").status == 200
     assert event_jobs(runtime) == 1

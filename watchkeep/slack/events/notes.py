@@ -218,8 +218,9 @@ def _claim(
     """Take the message for a note; False when it was saved already (by a pin and a
     reaction at once, say)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # RETURNING, not rowcount: an ORM-enabled INSERT does not report its rows.
     taken = session.execute(
-        insert(SlackMessageNote)
+        insert(SlackMessageNote.__table__)
         .values(
             workspace_id=workspace_id,
             channel_id=channel,
@@ -228,8 +229,9 @@ def _claim(
             created_at=now,
         )
         .on_conflict_do_nothing()
-    )
-    return taken.rowcount == 1
+        .returning(SlackMessageNote.__table__.c.id)
+    ).scalar()
+    return taken is not None
 
 
 def _link_note(session: Session, workspace_id: int, channel: str, ts: str, note_id: int) -> None:
