@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from runbook_story import save, steps, trigger
+from sqlalchemy import select
 
 from watchkeep.app import create_app
 from watchkeep.config import Settings
@@ -27,6 +28,7 @@ from watchkeep.fakeslack import (
 )
 from watchkeep.outbox import JobKind, queries
 from watchkeep.runtime import Runtime, build_runtime
+from watchkeep.slack.models import SlackMessageNote
 
 from slack_story import send_through
 from support import Api, Delivery, FrozenClock
@@ -130,6 +132,7 @@ def test_someone_not_in_watchkeep_is_named_via_slack(
 
 def test_the_same_message_pinned_and_reacted_to_is_one_note(
     agent: SlackUserAgent,
+    runtime: Runtime,
     ada: User,
     bob: User,
     incident: dict,
@@ -143,8 +146,11 @@ def test_the_same_message_pinned_and_reacted_to_is_one_note(
     deliver()
     agent.react(message, "pushpin", ada)
     deliver()
-    assert len(notes(admin_api, incident)) == 1
+    [note] = notes(admin_api, incident)
     assert len(slack.thread("#ops", message.ts)) == 2
+    with runtime.db.read() as session:
+        [saved] = session.scalars(select(SlackMessageNote)).all()
+        assert (saved.message_ts, saved.note_id) == (message.ts, note["id"])
 
 
 def test_the_note_emoji_is_the_workspaces_choice(

@@ -13,15 +13,18 @@ Watchkeep says so in the message's thread.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from watchkeep import outbox
 from watchkeep.core import transitions
+from watchkeep.core.actors import Actor
 from watchkeep.core.models import Incident
 from watchkeep.outbox import JobKind, keys
 from watchkeep.runbooks.models import IncidentChannel
@@ -50,26 +53,17 @@ def saved_reply(number: int) -> str:
 def on_pin_or_reaction(
     delivery: SlackDelivery, context: JobContext, workspace: SlackWorkspace, event: dict[str, Any]
 ) -> None:
-    item = event.get("item") if isinstance(event.get("item"), dict) else {}
-    if item.get("type") != "message" or not isinstance(event.get("user"), str):
+    marked = _marked_message(workspace, event)
+    if marked is None:
         return
-    if event["type"] == "reaction_added" and event.get("reaction") != workspace.note_emoji:
-        return
-    channel = item.get("channel") or event.get("channel_id")
-    carried = item.get("message") if isinstance(item.get("message"), dict) else None
-    ts = (carried or {}).get("ts") or item.get("ts")
-    if not isinstance(channel, str) or not isinstance(ts, str):
-        return
+    channel, ts, carried = marked
     with context.db.read() as session:
-        if _saved(session, workspace.id, channel, ts) or not _has_incidents(
-            session, workspace.id, channel
-        ):
+        if _saved(session, workspace.id, channel, ts):
             return
-    message = (
-        carried
-        if carried and "text" in carried
-        else _fetch(delivery, context, workspace, channel, ts)
-    )
+        if not _has_incidents(session, workspace.id, channel):
+            return
+    has_text = carried is not None and "text" in carried
+    message = carried if has_text else _fetch(delivery, context, workspace, channel, ts)
     if message is None:
         return
     thread_ts = message.get("thread_ts")
@@ -78,24 +72,58 @@ def on_pin_or_reaction(
     if incident is None:
         return
     actor = slack_actor(delivery, context, workspace, event["user"])
-    text = _note_text(
-        message.get("text") or "",
-        message.get("permalink") or permalink(workspace, channel, ts, thread_ts),
-    )
+    link = message.get("permalink") or permalink(workspace, channel, ts, thread_ts)
+    saved = SavedMessage(workspace.id, channel, ts, thread_ts or ts)
+    _save(context, saved, incident, actor, _note_text(message.get("text") or "", link))
+
+
+@dataclass(frozen=True)
+class SavedMessage:
+    workspace_id: int
+    channel: str
+    ts: str
+    thread_ts: str  # where the reply goes: the message's thread, or its own
+
+
+def _marked_message(
+    workspace: SlackWorkspace, event: dict[str, Any]
+) -> tuple[str, str, dict[str, Any] | None] | None:
+    """(channel, ts, the message if the event carries it) of a pin or of a reaction
+    with the workspace's note emoji; None for anything else."""
+    item = event.get("item") if isinstance(event.get("item"), dict) else {}
+    if item.get("type") != "message" or not isinstance(event.get("user"), str):
+        return None
+    if event["type"] == "reaction_added" and event.get("reaction") != workspace.note_emoji:
+        return None
+    channel = item.get("channel") or event.get("channel_id")
+    carried = item.get("message") if isinstance(item.get("message"), dict) else None
+    ts = (carried or {}).get("ts") or item.get("ts")
+    if not isinstance(channel, str) or not isinstance(ts, str):
+        return None
+    return channel, ts, carried
+
+
+def _save(
+    context: JobContext, saved: SavedMessage, incident: Incident, actor: Actor, text: str
+) -> None:
+    """The note, its message's claim and the reply, with the job's completion."""
     now = context.clock.now()
     with context.transaction() as session:
-        if not _claim(session, workspace.id, channel, ts, incident.id, now):
+        claim = _claim(session, saved, incident.id, now)
+        if claim is None:
             return
         note = transitions.add_note(session, incident.id, actor, now=now, text=text)
-        _link_note(session, workspace.id, channel, ts, note.id)
+        session.execute(
+            update(SlackMessageNote).where(SlackMessageNote.id == claim).values(note_id=note.id)
+        )
         payload = {
-            "workspace_id": workspace.id,
+            "workspace_id": saved.workspace_id,
             "incident_id": incident.id,
-            "channel": channel,
-            "thread_ts": thread_ts or ts,
+            "channel": saved.channel,
+            "thread_ts": saved.thread_ts,
             "text": saved_reply(incident.number),
         }
-        key = keys.slack_incident(workspace.id, incident.id)
+        key = keys.slack_incident(saved.workspace_id, incident.id)
         outbox.enqueue(session, JobKind.SLACK_SAY, payload, now=now, ordering_key=key)
 
 
@@ -212,29 +240,20 @@ def _note_row(workspace_id: int, channel: str, ts: str) -> Any:
     )
 
 
-def _claim(
-    session: Session, workspace_id: int, channel: str, ts: str, incident_id: int, now: Any
-) -> bool:
-    """Take the message for a note; False when it was saved already (by a pin and a
-    reaction at once, say)."""
+def _claim(session: Session, saved: SavedMessage, incident_id: int, now: datetime) -> int | None:
+    """Take the message for a note (answers the claim's id); None when it was saved
+    already (by a pin and a reaction at once, say)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # RETURNING, not rowcount: an ORM-enabled INSERT does not report its rows.
-    taken = session.execute(
+    return session.execute(
         insert(SlackMessageNote.__table__)
         .values(
-            workspace_id=workspace_id,
-            channel_id=channel,
-            message_ts=ts,
+            workspace_id=saved.workspace_id,
+            channel_id=saved.channel,
+            message_ts=saved.ts,
             incident_id=incident_id,
             created_at=now,
         )
         .on_conflict_do_nothing()
         .returning(SlackMessageNote.__table__.c.id)
     ).scalar()
-    return taken is not None
-
-
-def _link_note(session: Session, workspace_id: int, channel: str, ts: str, note_id: int) -> None:
-    row = session.get(SlackMessageNote, session.scalar(_note_row(workspace_id, channel, ts)))
-    if row is not None:
-        row.note_id = note_id
