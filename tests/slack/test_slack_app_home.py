@@ -66,6 +66,7 @@ def test_the_home_tab_shows_on_call_and_open_incidents_with_acknowledge(
     ]
     assert controls(view.view) == ["Open Watchkeep"]
 
+    stale = View(view.id, view.team_id, view.user_id, dict(view.view), view.hash, view.id)
     assert agent.click(view, "Acknowledge", ada).status == 200
     shown = admin_api.get(f"/api/v1/incidents/{incident['id']}").json()
     assert shown["status"] == "ACKNOWLEDGED"
@@ -74,6 +75,12 @@ def test_the_home_tab_shows_on_call_and_open_incidents_with_acknowledge(
     again = texts(home(slack, ada).view)
     acked = line.replace("🚨 Triggered", "👀 Acknowledged")
     assert again[2:6] == ["Your open incidents", acked, "Your teams' open incidents", acked]
+    # A second click on a Home tab shown before the first one was published again.
+    slack.views[stale.id] = stale
+    assert agent.click(stale, "Acknowledge", ada).status == 200
+    deliver()
+    assert texts(home(slack, ada).view)[2:6] == again[2:6], "published again, as it is"
+    assert len(slack.calls("views.publish")) == 3
 
 
 def test_someone_not_in_watchkeep_is_told_how_to_get_linked(

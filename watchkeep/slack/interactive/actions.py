@@ -47,12 +47,20 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         incident_id = _incident_id(action)
         actor = await ix.actor(body)
 
-        def work(session: Session) -> None:
-            transitions.acknowledge(session, incident_id, actor, now=clock.now())
+        def refresh_home(session: Session) -> None:
             if from_home(body):
                 home.enqueue_refresh(session, body["team"]["id"], body["user"]["id"], clock.now())
 
-        await ix.change(work)
+        def work(session: Session) -> None:
+            transitions.acknowledge(session, incident_id, actor, now=clock.now())
+            refresh_home(session)
+
+        try:
+            await ix.change(work)
+        except Refused:
+            # A Home tab has no response_url to be told on: it shows the incident as it is.
+            await ix.change(refresh_home)
+            raise
 
     @on_click(app, ix, render.ACKNOWLEDGED)
     async def already_acknowledged(body: dict, action: dict) -> None:
