@@ -14,6 +14,10 @@ per channel is routed there through the JSON API.
   meanwhile one incident a second in each of the other channels in turn; the
   worst wait (API answer to message in Slack) of those quiet channels, and when
   the storm's last message went out (Slack's pace for one channel).
+* first sight: a storm of `--digest-storm` incidents in one channel, more than its
+  pace shows in a minute: the time until responders see it (the channel's storm
+  digest, "🚨 N new incidents on …") beside the time until its last incident's
+  own message, and their ratio.
 * storm: `--incidents` incidents over `--channels` channels as fast as
   concurrent clients can create them, on a workspace whose minute is clear;
   the time until every message is in Slack, beside the ideal (the shortest time
@@ -193,6 +197,38 @@ def measure_quiet_channels(setup: Setup, storm: int, probes: int) -> QuietWait:
     return QuietWait(max(waits), waits, drained, _refused(calls))
 
 
+@dataclass
+class FirstSight:
+    digest: float | None  # seconds until the storm digest was in Slack (None: never)
+    last: float  # seconds until the storm's last incident message was in Slack
+    digest_text: str
+    refused: int
+
+
+def measure_first_sight(setup: Setup, storm: int) -> FirstSight:
+    """A storm in one channel: when it is first seen (its digest), when it is all in."""
+    state, server = setup.slack.state, setup.server
+    service, channel = setup.services[1], setup.channels[1]
+    first_call = len(state.calls())
+    started = time.time()
+    bodies = [{"title": f"sight-{i:04d}", "service_id": service} for i in range(storm)]
+    asyncio.run(_create_all(server, bodies, 16))
+    state.wait_for(lambda: len(_parents(state.call_log, "sight-")) >= storm, storm * 2 + 120)
+    calls = state.calls()[first_call:]
+    digests = [
+        c
+        for c in calls
+        if c.method == "chat.postMessage"
+        and c.ok
+        and str(c.params.get("text", "")).startswith("🚨")
+        and f"svc-{channel}" in str(c.params.get("text", ""))
+    ]
+    last = max(_parents(calls, "sight-").values()) - started
+    digest = digests[0].at - started if digests else None
+    text = str(digests[0].params.get("text")) if digests else ""
+    return FirstSight(digest, last, text, _refused(calls))
+
+
 def wait_for_a_quiet_minute(state: SlackState) -> None:
     """Until no post of the last minute counts against the workspace any more, on
     either side: the fake's window and Watchkeep's."""
@@ -293,6 +329,18 @@ def run(label: str, database_url: str | None, args: argparse.Namespace) -> None:
             f"{quiet.storm_drained:5.1f} s (its channel's pace: "
             f"{pacing_floor([args.quiet_storm]):5.1f} s)   429s {quiet.refused}"
         )
+        wait_for_a_quiet_minute(state)
+        sight = measure_first_sight(setup, args.digest_storm)
+        seen = (
+            f"first sight (digest) {sight.digest:6.1f} s"
+            if sight.digest is not None
+            else "first sight: NO DIGEST"
+        )
+        ratio = f"   first/last {sight.digest / sight.last:5.3f}" if sight.digest else ""
+        print(
+            f"{label:11} sight    {args.digest_storm} incidents in one channel: {seen}   "
+            f"last message {sight.last:6.1f} s{ratio}   429s {sight.refused}"
+        )
         # The storm starts on a quiet workspace: no earlier post counts against the
         # minute any more, on either side.
         wait_for_a_quiet_minute(state)
@@ -325,6 +373,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="storm clients")
     parser.add_argument("--latency-incidents", type=int, default=100)
     parser.add_argument("--quiet-storm", type=int, default=60, help="storm in one channel")
+    parser.add_argument(
+        "--digest-storm", type=int, default=200, help="one-channel storm for first sight"
+    )
     parser.add_argument("--quiet-probes", type=int, default=10, help="quiet channels' incidents")
     # 250 ms: 4 posts/s stays under the 300/min workspace limit (100 ms would be 10/s).
     parser.add_argument("--spacing", type=float, default=0.25, help="seconds between triggers")

@@ -210,7 +210,10 @@ def test_resolve_opens_a_modal_and_the_submission_resolves_with_the_note(
     assert (now["status"], now["resolution_note"]) == ("RESOLVED", "rolled back the deploy")
     deliver()
     replies = slack.thread("#ops", message.ts)[1:]
-    assert [r.text for r in replies] == ["✅ Resolved by *Ada Admin*\n>rolled back the deploy"]
+    assert [r.text for r in replies] == [
+        "✅ Resolved by *Ada Admin*\n>rolled back the deploy\n"
+        "Lasted 0 s · never acknowledged · no alerts · no escalation step paged"
+    ]
     assert controls(message) == ["View in Watchkeep"]
 
 

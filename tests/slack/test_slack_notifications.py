@@ -49,7 +49,7 @@ def test_a_new_incident_arrives_as_a_rich_message(
         "*Service*\nweb",
         "*Urgency*\nHigh",
         "*Status*\n🚨 Triggered",
-        f"*Triggered*\n{slack_date(clock.now())}",
+        "*Triggered*\n<!date^1772442000^{ago} · {date_short_pretty} {time}|2026-03-02 09:00 UTC>",
         "5xx above 10%",
         "Incident #1 · web",
     ]
@@ -98,7 +98,11 @@ def test_every_change_replies_in_the_thread_and_updates_the_message(
     replies = [m.text for m in slack.thread("#incidents", parent.ts)[1:]]
     assert replies[0] == "👀 Acknowledged by *Ada Admin*"
     assert replies[1].startswith("💤 Snoozed by *Ada Admin* until <!date^")
-    assert replies[2] == "✅ Resolved by *Ada Admin*\n>restarted the primary"
+    assert replies[2] == (
+        "✅ Resolved by *Ada Admin*\n>restarted the primary\n"
+        "Lasted 0 s · acknowledged after 0 s by *Ada Admin* · no alerts · "
+        "no escalation step paged"
+    )
     parent = slack.message("#incidents", parent.ts)
     assert action_ids(parent) == ["incident_view"], "controls are gone once resolved"
     assert "*Status*\n✅ Resolved" in texts(parent)

@@ -86,6 +86,27 @@ def test_a_click_and_a_slash_command_arrive_over_the_websocket(
     assert slack.thread("#ops", message.ts)[1].text == "👀 Acknowledged by *Ada Admin*"
 
 
+def test_events_arrive_over_the_websocket_and_a_retry_is_applied_once(
+    admin_api: Api,
+    slack: SlackState,
+    slack_server: FakeSlackServer,
+    incident: dict,
+    message: Message,
+    ada: User,
+    deliver: Delivery,
+) -> None:
+    turn_on(admin_api, slack)
+    agent = slack_server.user_agent(send=socket_sender(slack.sockets))
+    delivery = agent.pin(message, ada)
+    assert delivery.reply.status == 200
+    # Slack's retry of an event is a new envelope with the same event_id.
+    assert agent.retry(delivery).status == 200
+    assert [e.type for e in slack.sockets.envelopes] == ["events_api", "events_api"]
+    deliver()
+    [note] = incident_status(admin_api, incident)["notes"]
+    assert note["author"]["name"] == "Ada Admin"
+
+
 def test_a_modal_submitted_over_the_websocket_gets_its_errors_in_the_ack(
     admin_api: Api,
     slack: SlackState,

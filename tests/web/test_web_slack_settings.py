@@ -216,6 +216,31 @@ def test_notification_preferences_are_saved_per_workspace(
         assert workspaces.get_workspace(db, workspace_id).urgency_filter == "high_medium"
 
 
+def test_message_choices_are_saved_per_workspace(
+    pages: Pages, acme: Workspace, deliver: Delivery, runtime: Runtime
+) -> None:
+    workspace_id = connect(pages, acme, deliver)
+    form = f"{PAGE}/workspaces/{workspace_id}/preferences"
+    page = pages.get(f"{PAGE}/workspaces/{workspace_id}")
+    assert 'name="thread_updates" checked' in page.text
+    assert 'name="note_emoji" value="pushpin"' in page.text
+    saved = pages.submit(
+        form,
+        {"urgency_filter": "all", "resolution_broadcast": "on", "note_emoji": ":memo:"},
+        headers=HTMX,
+    )
+    assert "Notification preferences saved." in text_of(saved)
+    with runtime.db.read() as db:
+        workspace = workspaces.get_workspace(db, workspace_id)
+    assert (workspace.thread_updates, workspace.resolution_broadcast) == (False, True)
+    assert workspace.note_emoji == "memo"
+    bad = pages.submit(form, {"urgency_filter": "all", "note_emoji": "two words"}, headers=HTMX)
+    assert bad.status_code == 422
+    assert "must be an emoji name such as pushpin or :memo:" in text_of(bad)
+    with runtime.db.read() as db:
+        assert workspaces.get_workspace(db, workspace_id).note_emoji == "memo"
+
+
 def test_health_shows_the_last_error_waiting_messages_and_rate_limits(
     pages: Pages, acme: Workspace, deliver: Delivery, runtime: Runtime
 ) -> None:

@@ -35,6 +35,9 @@ class Preferences(StrictModel):
     urgency_channels: dict[Urgency, str | None] | None = None
     events: dict[str, bool] | None = None
     require_mapped_user: bool | None = None
+    note_emoji: str | None = Field(default=None, max_length=102)
+    thread_updates: bool | None = None
+    resolution_broadcast: bool | None = None
 
 
 class SlackSettingsIn(Preferences):
@@ -64,6 +67,9 @@ def _workspace_view(runtime: Runtime, session: Session, workspace: SlackWorkspac
         "urgency_channels": workspace.urgency_channels,
         "events": {**DEFAULT_EVENTS, **workspace.events},
         "require_mapped_user": workspace.require_mapped_user,
+        "note_emoji": workspace.note_emoji,
+        "thread_updates": workspace.thread_updates,
+        "resolution_broadcast": workspace.resolution_broadcast,
         "health": {
             "last_error": health.last_error,
             "last_error_at": health.last_error_at,

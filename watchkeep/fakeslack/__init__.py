@@ -6,8 +6,10 @@ over HTTP. It models workspaces, tokens, users, channels, messages, modals,
 OAuth codes, Block Kit limits and rate limits, records every call, and can
 inject failures. Its ``SlackUserAgent`` plays the people: it presses the real
 buttons of messages the app posted, submits the modals the app opened, runs
-shortcuts and slash commands, and sends the app the signed requests Slack
-would send (no Events API yet). Over HTTP (``http_sender``), or as Socket Mode
+shortcuts and slash commands, pins and reacts to messages, joins channels and
+opens the app's Home tab, and sends the app the signed requests Slack would send
+(Events API deliveries, retried as Slack retries them, included). Over HTTP
+(``http_sender``), or as Socket Mode
 envelopes on a WebSocket the app opened with an app-level token
 (``socket_sender(state.sockets)``). It also keeps user groups (``usergroups.*``).
 
@@ -25,6 +27,7 @@ from .clock import Clock, FakeClock, SystemClock
 from .demo import seed_demo
 from .elements import ImpossibleInteraction
 from .errors import RateLimited, SlackError
+from .events import EventDelivery
 from .faults import Faults
 from .models import Call, Channel, Ephemeral, Message, User, View, Workspace
 from .ratelimit import RateLimitConfig, RateLimiter
@@ -39,6 +42,7 @@ __all__ = [
     "Channel",
     "Clock",
     "Ephemeral",
+    "EventDelivery",
     "FakeClock",
     "FakeSlackServer",
     "Faults",

@@ -9,6 +9,7 @@ TestClient, the sandbox posts over HTTP to the running Watchkeep
     agent = SlackUserAgent(state, slack_url=server.base_url, send=http_sender(app_url))
     [message] = state.messages_in("#incidents")
     agent.click(message, "Acknowledge", alice)
+    agent.react(message, "pushpin", alice)   # delivered as an Events API event_callback
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import httpx
 
 from .elements import ImpossibleInteraction
+from .events import MAX_RETRIES, EventDelivery, EventRequests
 from .interactions import Clickable, SlackRequests
 from .models import Channel, Message, User, View
 from .signing import Reply, SignedRequest
@@ -44,14 +46,28 @@ def http_sender(app_url: str, client: httpx.Client | None = None) -> Send:
 class SlackUserAgent:
     """Acts for people in the fake's workspaces; every method answers the app's Reply."""
 
-    def __init__(self, state: SlackState, *, slack_url: str, send: Send, **paths: str) -> None:
+    def __init__(
+        self,
+        state: SlackState,
+        *,
+        slack_url: str,
+        send: Send,
+        events_path: str = "/api/slack/events",
+        **paths: str,
+    ) -> None:
         self.state, self.send = state, send
         self.requests = SlackRequests(state, slack_url=slack_url, **paths)
+        self.events = EventRequests(state, events_path=events_path)
+        # Every event delivered, oldest first (with the app's answer to each attempt).
+        self.deliveries: list[EventDelivery] = []
 
     def click(
-        self, message: Clickable, target: str, user: User, *, option: str | None = None
+        self, message: Clickable | View, target: str, user: User, *, option: str | None = None
     ) -> Reply:
-        """Press a button (by action_id or text) or choose ``option`` in a menu."""
+        """Press a button (by action_id or text) or choose ``option`` in a menu, on a
+        message or in a view (a modal, the Home tab)."""
+        if isinstance(message, View):
+            return self.send(self.requests.click_in_view(message, target, user, option=option))
         return self.send(self.requests.click(message, target, user, option=option))
 
     def submit(self, view: View, user: User, values: dict[str, Any] | None = None) -> Reply:
@@ -73,6 +89,49 @@ class SlackUserAgent:
     ) -> Reply:
         """Type a slash command (``/watchkeep status``) in ``channel``."""
         return self.send(self.requests.command(user, typed, channel=channel, path=path))
+
+    # ---- the Events API ---------------------------------------------------
+    def pin(self, message: Message, user: User) -> EventDelivery:
+        """``user`` pins ``message`` in its channel (``pin_added``)."""
+        return self.deliver(self.events.pin(message, user))
+
+    def react(self, message: Message, emoji: str, user: User) -> EventDelivery:
+        """``user`` adds the reaction ``emoji`` (``pushpin`` or ``:pushpin:``) to ``message``."""
+        return self.deliver(self.events.react(message, emoji, user))
+
+    def join(
+        self, channel: Channel | str, user: User, *, inviter: User | None = None
+    ) -> EventDelivery:
+        """``user`` joins ``channel`` (``member_joined_channel``)."""
+        where = self.state.channel(channel, user.team_id)
+        return self.deliver(self.events.join(where, user, inviter))
+
+    def open_app_home(self, user: User) -> EventDelivery:
+        """``user`` opens the app's Home tab (``app_home_opened``)."""
+        return self.deliver(self.events.open_app_home(user))
+
+    def verify_url(self) -> tuple[str, Reply]:
+        """Slack's ``url_verification`` handshake: (the challenge sent, the app's answer)."""
+        challenge, request = self.events.url_verification()
+        return challenge, self.send(request)
+
+    def deliver(self, envelope: dict[str, Any]) -> EventDelivery:
+        """Send an event as Slack does: retried, up to three times, until the app
+        answers with a 2xx."""
+        delivery = EventDelivery(envelope)
+        self.deliveries.append(delivery)
+        delivery.replies.append(self.send(self.events.signed(envelope)))
+        while not 200 <= delivery.reply.status < 300 and len(delivery.replies) <= MAX_RETRIES:
+            self.retry(delivery, "http_error")
+        return delivery
+
+    def retry(self, delivery: EventDelivery, reason: str = "http_timeout") -> Reply:
+        """Slack delivers ``delivery`` again (after a timeout the app did not see, say)."""
+        request = self.events.signed(
+            delivery.envelope, retry_num=len(delivery.replies), reason=reason
+        )
+        delivery.replies.append(self.send(request))
+        return delivery.reply
 
     def _show(self, view: View, reply: Reply) -> None:
         """Slack's handling of a view_submission answer."""

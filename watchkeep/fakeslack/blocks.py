@@ -220,6 +220,22 @@ def view_errors(view: Any) -> list[str]:
     return check.errors
 
 
+def home_view_errors(view: Any) -> list[str]:
+    """Problems with a Home tab view payload: no title or buttons, up to 100 blocks."""
+    if not isinstance(view, dict):
+        return ["must be an object [json-pointer:/view]"]
+    check = _Checker()
+    if view.get("type") != "home":
+        check.err("/view/type", "must be one of: home")
+    check.max_len(view.get("private_metadata"), 3000, "/view/private_metadata")
+    check.max_len(view.get("callback_id"), 255, "/view/callback_id")
+    check.max_len(view.get("external_id"), 255, "/view/external_id")
+    check.errors += block_errors(
+        view.get("blocks", []), pointer="/view/blocks", max_blocks=MODAL_MAX_BLOCKS
+    )
+    return check.errors
+
+
 def invalid(error: str, problems: list[str], *, listed: bool = True) -> SlackError:
     """The error Slack answers for ``problems``.
 

@@ -61,6 +61,27 @@ class SlackRequests:
                 payload["message"] = _message(message, sources)
             return self._interactive(payload)
 
+    def click_in_view(
+        self, view: View, target: str, user: User, *, option: str | None = None
+    ) -> SignedRequest:
+        """``user`` presses ``target`` in a view on their screen (a modal, their Home
+        tab): Slack sends the view, and no channel, message or response_url."""
+        with self.state.lock:
+            if view.closed or view.user_id != user.id:
+                raise ImpossibleInteraction(f"{user.name} has no view {view.id} open")
+            ws = self.state.workspaces[view.team_id]
+            blocks = with_slack_ids(view.view.get("blocks", []), view.id)
+            located = find_element([(None, blocks)], target)
+            shown = view.to_api(ws.app_id, ws.bot_id)
+            payload = {
+                **self._about(user, "block_actions"),
+                "container": {"type": "view", "view_id": view.id},
+                "trigger_id": self.state.issue_trigger_id(ws, user, view_id=view.id),
+                "view": {**shown, "blocks": blocks},
+                "actions": [action(located, option, self._now())],
+            }
+            return self._interactive(payload)
+
     def submit(self, view: View, user: User, values: dict[str, Any] | None = None) -> SignedRequest:
         """``user`` fills in ``values`` (by block_id or action_id) and presses Submit."""
         with self.state.lock:

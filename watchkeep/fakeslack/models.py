@@ -26,6 +26,8 @@ class Workspace:
     active: bool = True  # False answers account_inactive
     # User groups are a paid feature: a "free" workspace answers paid_teams_only.
     plan: str = "pro"
+    # The app's Home tab (App Home → Show Tabs): views.publish answers not_enabled without it.
+    home_tab: bool = True
 
     @property
     def url(self) -> str:
@@ -151,6 +153,9 @@ class Message:
     # chat.postMessage's `metadata` ({event_type, event_payload}), returned by
     # conversations.history only with include_all_metadata.
     metadata: dict[str, Any] | None = None
+    # Channels it is pinned in, and its reactions: emoji name → users, in order.
+    pinned_to: list[str] = field(default_factory=list)
+    reactions: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def is_reply(self) -> bool:
@@ -178,6 +183,13 @@ class Message:
             }
         if self.reply_count:
             data["reply_count"] = self.reply_count
+        if self.pinned_to:
+            data["pinned_to"] = list(self.pinned_to)
+        if self.reactions:
+            data["reactions"] = [
+                {"name": name, "users": list(users), "count": len(users)}
+                for name, users in self.reactions.items()
+            ]
         return data
 
 

@@ -88,6 +88,19 @@ class Queries:
                 raise KeyError(f"no message {ts} in {channel!r}")
             return msg
 
+    def home_view(self, user: str | User) -> View | None:
+        """The Home tab the app published for ``user`` (None before any)."""
+        uid = user.id if isinstance(user, User) else user
+        with self.lock:
+            return next(
+                (
+                    v
+                    for v in self.views.values()
+                    if v.user_id == uid and v.view.get("type") == "home"
+                ),
+                None,
+            )
+
     def open_views(self) -> list[View]:
         """Modals still on someone's screen, oldest first."""
         with self.lock:

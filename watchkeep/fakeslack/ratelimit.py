@@ -44,6 +44,9 @@ METHOD_TIERS = {
     "views.open": 4,
     "views.update": 4,
     "views.push": 4,
+    "views.publish": 4,
+    "pins.add": 2,
+    "reactions.add": 3,
     "oauth.v2.access": 4,
 }
 

@@ -54,6 +54,8 @@ DEFAULT_SCOPES = frozenset(
         "im:history",
         "usergroups:read",
         "usergroups:write",
+        "pins:read",
+        "reactions:read",
     ]
 )
 _B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -32,6 +32,11 @@ def slack_usergroup(workspace_id: int, schedule_id: int) -> str:
     return f"{slack_workspace(workspace_id)}usergroup:{schedule_id}"
 
 
+def slack_event(team_id: str, channel: str | None) -> str:
+    """Events from Slack about one channel (or one team's users): one at a time, in order."""
+    return f"slack-event:{team_id}:{channel or ''}"
+
+
 def runbook_run(run_id: int) -> str:
     """One runbook run's steps: one at a time, in order."""
     return f"runbook-run:{run_id}"

@@ -34,6 +34,11 @@ class JobKind(enum.StrEnum):
     SLACK_DM_REPEAT = "slack.dm_repeat"
     # A schedule's on-call user group made equal to who is on call.
     SLACK_USERGROUP_SYNC = "slack.usergroup_sync"
+    # The Events API: one delivered event's work, and a plain reply it asked for.
+    SLACK_EVENT = "slack.event"
+    SLACK_SAY = "slack.say"
+    # A channel's storm digest: posted ahead of the storm, updated as it grows.
+    SLACK_DIGEST = "slack.digest"
 
     @property
     def family(self) -> str:

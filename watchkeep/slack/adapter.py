@@ -16,9 +16,11 @@ from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.connector_admin import ConnectorAdmin
 from watchkeep.slack.delivery import SlackDelivery
 from watchkeep.slack.direct import DirectCalls
+from watchkeep.slack.events.work import EventWork
 from watchkeep.slack.interactive import respond
 from watchkeep.slack.models import SlackWorkspace
 from watchkeep.slack.runbook_steps import SlackRunbookSteps
+from watchkeep.slack.storm import StormDigests
 from watchkeep.slack.workspaces import CheckedToken, WorkspaceAdmin
 from watchkeep.worker.handlers import Handlers
 
@@ -35,6 +37,9 @@ class SlackAdapter:
         self.runbook_steps = SlackRunbookSteps(self.delivery)
         self.direct_messages = dm.DirectMessages(self.delivery)
         self.usergroups = usergroups.UserGroups(self.delivery)
+        # The Events API's work: notes from pins and reactions, joins, App Home.
+        self.events = EventWork(self.delivery)
+        self.storm_digests = StormDigests(self.delivery)
         # Bumped when settings change in this process, so caches of them refresh at once.
         self.generation = 0
 
@@ -56,6 +61,9 @@ class SlackAdapter:
         handlers.register_batch(JobKind.SLACK_DM_REPEAT, dm.fire_repeats)
         bus.subscribe(dm.on_event)
         handlers.register(JobKind.SLACK_USERGROUP_SYNC, job(self.usergroups.sync))
+        handlers.register(JobKind.SLACK_EVENT, job(self.events.run))
+        handlers.register(JobKind.SLACK_SAY, job(self.events.say))
+        handlers.register(JobKind.SLACK_DIGEST, job(self.storm_digests.run))
 
     def apply_environment(self, db: Database, now: datetime) -> None:
         """WATCHKEEP_SLACK_* settings, at every start: each one whose value differs from

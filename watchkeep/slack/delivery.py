@@ -29,6 +29,7 @@ from watchkeep.slack.client import SlackGateway
 from watchkeep.slack.errors import SlackPermanentError, SlackRateLimitedError, SlackTransientError
 from watchkeep.slack.models import SlackMessageRef, SlackWorkspace
 from watchkeep.slack.pacing import JobPacing
+from watchkeep.slack.resolution import resolution_of
 from watchkeep.slack.senders import Sender
 from watchkeep.slack.users import slack_ids_for_emails
 from watchkeep.worker.handlers import Handler, JobContext, PermanentFailure, RetryLater
@@ -90,6 +91,10 @@ class SlackDelivery:
             entry = session.get(TimelineEvent, payload["timeline_event_id"])
             if workspace is None or ref is None or entry is None:
                 return
+            summary = resolution_of(session, entry) if entry.type == "resolved" else None
+        # The resolution may go to the channel too (Slack's "Also send to #channel").
+        broadcast = summary is not None and workspace.resolution_broadcast
+        extra = {"reply_broadcast": True} if broadcast and not payload.get("thread_id") else {}
         mentions = {}
         if entry.type == "escalated":
             emails = [p.get("email") for p in (entry.data or {}).get("paged", []) if p.get("email")]
@@ -105,8 +110,9 @@ class SlackDelivery:
             ref.channel_id,
             incident_id=payload["incident_id"],
             thread_ts=ref.ts,
-            text=render.thread_reply(entry, mentions),
+            text=render.thread_reply(entry, mentions, summary),
             metadata=recovery.marker(context),
+            **extra,
         )
         with context.transaction() as session:
             workspaces.mark_delivered(session, workspace.id, context.clock.now())

@@ -82,6 +82,7 @@ LIMITS: dict[str, MethodLimits] = {
     "conversations.replies": TIER_3,
     "users.info": TIER_4,
     "views.open": TIER_4,
+    "views.publish": TIER_4,
 }
 
 

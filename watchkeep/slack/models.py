@@ -6,9 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchkeep.db.base import Base, BigId
+
+NOTE_EMOJI = "pushpin"
 
 DEFAULT_EVENTS = {
     "incident_triggered": True,
@@ -63,6 +67,14 @@ class SlackWorkspace(Base):
     urgency_channels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     events: Mapped[dict[str, bool]] = mapped_column(JSON, default=lambda: dict(DEFAULT_EVENTS))
     require_mapped_user: Mapped[bool] = mapped_column(default=False)
+    # The reaction that saves a message as a note on its incident (its Slack name, no colons).
+    note_emoji: Mapped[str] = mapped_column(
+        String(100), default=NOTE_EMOJI, server_default=NOTE_EMOJI
+    )
+    # Status changes as thread replies (True), or only shown by updating the message.
+    thread_updates: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    # The resolution's reply is also sent to the channel (Slack's reply_broadcast).
+    resolution_broadcast: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None]
@@ -185,3 +197,42 @@ class SlackUserGroup(Base):
     synced_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None]
+
+
+class SlackMessageNote(Base):
+    """A Slack message saved as a note (pinned or reacted to): once per message."""
+
+    __tablename__ = "slack_message_notes"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", "message_ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("slack_workspaces.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("notes.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class SlackStormDigest(Base):
+    """One channel's storm: more new incidents waiting for it than Slack's pace shows in
+    a minute. Its message (`ts`, once posted) says how many, and is updated as it grows."""
+
+    __tablename__ = "slack_storm_digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("slack_workspaces.id", ondelete="CASCADE"), index=True
+    )
+    # The channel as incidents are routed to it (a name or an id), and its id once posted.
+    channel: Mapped[str] = mapped_column(String(200))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    grown_at: Mapped[datetime]
+    incident_count: Mapped[int] = mapped_column(default=0)
+    # The first few incidents (`{number, title, urgency}`) and every service seen.
+    first_incidents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    service_ids: Mapped[list[int]] = mapped_column(JSON, default=list)

@@ -2,12 +2,14 @@
 
 Per workspace: a new incident that passes the urgency filter becomes a `post`
 to its routed channel; each later change becomes a thread `reply` (if its
-toggle is on) and a `refresh` of the message. All of an incident's jobs in a
+toggle is on, and the workspace wants thread updates at all) and a `refresh`
+of the message. All of an incident's jobs in a
 workspace share one ordering key, so they run in order and only after the
 first message exists. A post takes its place in Slack's pace as it is enqueued
 and sleeps until its turn. A refresh renders the incident as it is when it runs,
 so one waiting refresh stands for any number of changes: a storm of changes
-coalesces into the newest update.
+coalesces into the newest update. A channel whose new-incident posts are more
+than its pace lets through in a minute also gets a storm digest (`storm`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from watchkeep.core.models import Incident
 from watchkeep.outbox import JobKind, keys, queries, store
 from watchkeep.outbox.bus import DomainEvent
 from watchkeep.runbooks.models import RunbookThread
-from watchkeep.slack import pacing, routing, throttle, workspaces
+from watchkeep.slack import pacing, routing, storm, throttle, workspaces
 from watchkeep.slack.models import SlackWorkspace
 
 
@@ -94,11 +96,19 @@ def _announce(
     row_id = outbox.enqueue(session, JobKind.SLACK_POST, payload, now=now, ordering_key=key)
     # The first of its key, so nothing but Slack's pace holds it: it sleeps until its turn.
     urgency = pacing.URGENCY_RANK[incident.urgency]
-    _place_on_commit(session, workspace.id, throttle.Call(row_id, channel, urgency), now)
+    announced = storm.Announced(
+        throttle.Call(row_id, channel, urgency),
+        incident.id,
+        incident.number,
+        incident.title,
+        incident.urgency,
+        incident.service_id,
+    )
+    _place_on_commit(session, workspace.id, announced, now)
 
 
 def _place_on_commit(
-    session: Session, workspace_id: int, call: throttle.Call, now: datetime
+    session: Session, workspace_id: int, announced: storm.Announced, now: datetime
 ) -> None:
     """Posts enqueued in one transaction (a batch of events) take their places in the
     lane together, as it commits: one judgement of the lane for all of them."""
@@ -106,13 +116,16 @@ def _place_on_commit(
     if pending is None:
         pending = session.info[_PLACEMENTS] = {}
         event.listen(session, "before_commit", _settle_places, once=True)
-    pending.setdefault(workspace_id, (now, []))[1].append(call)
+    pending.setdefault(workspace_id, (now, []))[1].append(announced)
 
 
 def _settle_places(session: Session) -> None:
-    for workspace_id, (now, calls) in sorted(session.info.pop(_PLACEMENTS, {}).items()):
+    for workspace_id, (now, announced) in sorted(session.info.pop(_PLACEMENTS, {}).items()):
+        calls = [a.call for a in announced]
         turns = throttle.place(session, workspace_id, "chat.postMessage", calls, now)
         store.postpone(session, {job: turn for job, turn in turns.items() if turn > now})
+        # A channel whose queue is now longer than a minute shows its storm at once.
+        storm.note_posts(session, workspace_id, announced, turns, now)
 
 
 _PLACEMENTS = "watchkeep.slack.placements"
@@ -126,7 +139,8 @@ def _follow_up(
     now: datetime,
 ) -> None:
     key = keys.slack_incident(workspace.id, incident.id)
-    if routing.replies_to(workspace, event.type):
+    # A workspace may want its channels quiet: the message alone shows each change.
+    if workspace.thread_updates and routing.replies_to(workspace, event.type):
         payload = {
             "workspace_id": workspace.id,
             "incident_id": incident.id,

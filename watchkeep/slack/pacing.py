@@ -23,6 +23,8 @@ from watchkeep.worker.handlers import Handler, JobContext, RetryLater
 
 # In a job's payload once it has a place in a lane: when it ends, it leaves.
 WAITING = "pacing_waiting"
+# In a job's payload when its place is not its incident's urgency (a storm's digest).
+RANK = "pacing_rank"
 
 URGENCY_RANK = {Urgency.HIGH: 0, Urgency.MEDIUM: 1, Urgency.LOW: 2}
 
@@ -110,7 +112,10 @@ class JobPacing:
 
 
 def urgency_rank(session: Session, payload: dict[str, Any]) -> int:
-    """A job's place among others: its incident's urgency; MEDIUM when it has none."""
+    """A job's place among others: its own rank, else its incident's urgency; MEDIUM
+    when it has none."""
+    if isinstance(payload.get(RANK), int):
+        return payload[RANK]
     incident_id = payload.get("incident_id")
     incident = session.get(Incident, incident_id) if isinstance(incident_id, int) else None
     return URGENCY_RANK[incident.urgency if incident is not None else Urgency.MEDIUM]

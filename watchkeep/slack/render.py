@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 from watchkeep.core.models import Incident, IncidentStatus, TimelineEvent, Urgency
 from watchkeep.ingest.context import AlertContext
 from watchkeep.slack.alert_blocks import alert_blocks
+from watchkeep.slack.resolution import Resolution, counted, duration
 
 COLORS = {Urgency.HIGH: "#E01E5A", Urgency.MEDIUM: "#ECB22E", Urgency.LOW: "#2E7DD7"}
 URGENCY_ICONS = {Urgency.HIGH: "🔴", Urgency.MEDIUM: "🟡", Urgency.LOW: "🔵"}
@@ -49,6 +50,8 @@ ACKNOWLEDGED = "incident_acknowledged"
 RESOLVE = "incident_resolve"
 SNOOZE = "incident_snooze"
 VIEW = "incident_view"
+
+AGO = "{ago} · {date_short_pretty} {time}"
 
 HEADER_MAX, SECTION_MAX, FIELD_MAX, FALLBACK_MAX = 150, 3000, 2000, 3000
 
@@ -146,7 +149,8 @@ def _fields(incident: Incident) -> list[MarkdownTextObject]:
         _mrkdwn(f"*Service*\n{escape(incident.service.name)}", FIELD_MAX),
         _mrkdwn(f"*Urgency*\n{incident.urgency.value.title()}", FIELD_MAX),
         _mrkdwn(f"*Status*\n{STATUS_LABELS[incident.status]}", FIELD_MAX),
-        _mrkdwn(f"*Triggered*\n{slack_date(incident.created_at)}", FIELD_MAX),
+        # `{ago}` keeps saying how long ago without any update of the message.
+        _mrkdwn(f"*Triggered*\n{slack_date(incident.created_at, AGO)}", FIELD_MAX),
     ]
 
 
@@ -210,14 +214,21 @@ def _view_only(incident: Incident, incident_url: str) -> ActionsBlock:
     )
 
 
-def thread_reply(entry: TimelineEvent, mentions: dict[str, str] | None = None) -> str:
-    """The thread reply for one timeline entry; `mentions` maps emails to Slack user ids."""
+def thread_reply(
+    entry: TimelineEvent,
+    mentions: dict[str, str] | None = None,
+    resolution: Resolution | None = None,
+) -> str:
+    """The thread reply for one timeline entry; `mentions` maps emails to Slack user ids,
+    `resolution` sums up the incident in the resolution's reply."""
     who = f"*{escape(entry.actor_name)}*"
     data = entry.data or {}
     text = {
         "acknowledged": lambda: f"👀 Acknowledged by {who}",
         "resolved": lambda: (
-            f"✅ Resolved by {who}" + (f"\n>{escape(data['note'])}" if data.get("note") else "")
+            f"✅ Resolved by {who}"
+            + (f"\n>{escape(data['note'])}" if data.get("note") else "")
+            + (f"\n{_summary(resolution)}" if resolution else "")
         ),
         "snoozed": lambda: (
             f"💤 Snoozed by {who}"
@@ -234,6 +245,28 @@ def thread_reply(entry: TimelineEvent, mentions: dict[str, str] | None = None) -
         "sla_breached": lambda: f"⏱️ SLA breached: {escape(entry.message)}",
     }.get(entry.type, lambda: escape(entry.message))()
     return truncate(text, SECTION_MAX)
+
+
+def _summary(resolution: Resolution) -> str:
+    if resolution.acknowledged_after is not None:
+        acknowledged = (
+            f"acknowledged after {duration(resolution.acknowledged_after)} by "
+            f"*{escape(resolution.acknowledged_by or '?')}*"
+        )
+    else:
+        acknowledged = "never acknowledged"
+    parts = [
+        f"Lasted {duration(resolution.lasted)}",
+        acknowledged,
+        counted(resolution.alerts, "alert", "alerts", "no alerts"),
+        counted(
+            resolution.steps_paged,
+            "escalation step paged",
+            "escalation steps paged",
+            "no escalation step paged",
+        ),
+    ]
+    return " · ".join(parts)
 
 
 def _note_text(entry: TimelineEvent) -> str:

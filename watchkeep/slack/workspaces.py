@@ -7,6 +7,7 @@ both the JSON API and the web UI call them, so the two can never disagree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -143,10 +144,26 @@ def update_preferences(
         checked["events"] = {**DEFAULT_EVENTS, **workspace.events, **changes["events"]}
     if "require_mapped_user" in changes:
         checked["require_mapped_user"] = bool(changes["require_mapped_user"])
+    if changes.get("note_emoji") is not None:
+        checked["note_emoji"] = _emoji(changes["note_emoji"])
+    for flag in ("thread_updates", "resolution_broadcast"):
+        if changes.get(flag) is not None:
+            checked[flag] = bool(changes[flag])
     for name, value in checked.items():
         setattr(workspace, name, value)
     workspace.updated_at = now
     return workspace
+
+
+EMOJI_NAME = re.compile(r"^[a-z0-9_+\-']{1,100}$")
+
+
+def _emoji(value: str) -> str:
+    """An emoji's Slack name, as typed (`:pushpin:`) or bare (`pushpin`)."""
+    name = str(value).strip().strip(":").lower()
+    if not EMOJI_NAME.match(name):
+        raise InvalidInputError("note_emoji", "must be an emoji name such as pushpin or :memo:")
+    return name
 
 
 def _urgency_channels(channels: Mapping[str, str | None]) -> dict[str, str]:

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from watchkeep.config import Settings
+from watchkeep.slack.events.receive import HANDLED
 
 OAUTH_CALLBACK_PATH = "/api/settings/slack-oauth/callback"
 
@@ -20,7 +21,7 @@ BOT_SCOPES = (
     "groups:read",  # ... and the private channels the bot was invited to
     "channels:manage",  # runbooks: create, invite to, set topic/purpose of, archive channels
     "groups:write",  # ... private ones too
-    "channels:history",  # after a crash or an unknown outcome, find a message already sent
+    "channels:history",  # find a message already sent after a crash; read a 📌'd message
     "groups:history",  # ... in private channels too
     "users:read",  # who clicked: names for the timeline
     "users:read.email",  # map Slack users to Watchkeep users by email
@@ -29,6 +30,8 @@ BOT_SCOPES = (
     "im:history",  # ... and find a DM already sent, after a crash
     "usergroups:read",  # find a schedule's on-call user group by its handle
     "usergroups:write",  # create it, and set its members at every handoff
+    "pins:read",  # the pin_added event: a pinned message becomes an incident note
+    "reactions:read",  # the reaction_added event: so does one given the note emoji (📌)
 )
 
 
@@ -42,6 +45,11 @@ def manifest(settings: Settings, *, socket_mode: bool = False) -> dict[str, Any]
             "background_color": "#16202e",
         },
         "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
             "bot_user": {"display_name": "Watchkeep", "always_online": True},
             "shortcuts": [
                 {
@@ -72,6 +80,12 @@ def manifest(settings: Settings, *, socket_mode: bool = False) -> dict[str, Any]
             "scopes": {"bot": list(BOT_SCOPES)},
         },
         "settings": {
+            # Exactly the events Watchkeep handles (member_joined_channel needs the
+            # channels:read / groups:read it already has; app_home_opened needs none).
+            "event_subscriptions": {
+                "request_url": url("/api/slack/events"),
+                "bot_events": sorted(HANDLED),
+            },
             "interactivity": {"is_enabled": True, "request_url": url("/api/slack/actions")},
             "org_deploy_enabled": False,
             "socket_mode_enabled": False,
@@ -82,6 +96,7 @@ def manifest(settings: Settings, *, socket_mode: bool = False) -> dict[str, Any]
         del found["features"]["slash_commands"][0]["url"]
         del found["oauth_config"]["redirect_urls"]
         found["settings"]["interactivity"] = {"is_enabled": True}
+        del found["settings"]["event_subscriptions"]["request_url"]
         found["settings"]["socket_mode_enabled"] = True
     return found
 

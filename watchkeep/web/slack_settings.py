@@ -169,6 +169,9 @@ def _changes(form: Any) -> dict[str, Any]:
         "urgency_channels": {u.value: text(f"urgency_channel_{u.value}") or None for u in Urgency},
         "events": {name: form.get(f"event_{name}") == "on" for name in DEFAULT_EVENTS},
         "require_mapped_user": form.get("require_mapped_user") == "on",
+        "thread_updates": form.get("thread_updates") == "on",
+        "resolution_broadcast": form.get("resolution_broadcast") == "on",
+        "note_emoji": text("note_emoji") or None,
     }
 
 

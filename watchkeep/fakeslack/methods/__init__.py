@@ -1,6 +1,6 @@
 """The Web API methods the fake serves, by name (``REGISTRY``)."""
 
-from . import apps, auth, chat, conversations, history, usergroups, users, views
+from . import apps, auth, chat, conversations, history, pins, usergroups, users, views
 from .base import REGISTRY, Context, MethodSpec
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "chat",
     "conversations",
     "history",
+    "pins",
     "usergroups",
     "users",
     "views",

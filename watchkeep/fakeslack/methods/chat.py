@@ -9,6 +9,7 @@ from ..blocks import block_errors, invalid
 from ..errors import SlackError
 from ..models import Channel, Ephemeral, Message, User
 from ..request import as_bool
+from ..state import SlackState
 from .base import Context, method
 
 MAX_TEXT = 40_000
@@ -69,19 +70,22 @@ def _has_content(text: str | None, blocks: list[Any] | None, attachments: list[A
 
 def dm_with(ctx: Context, user: User) -> Channel:
     """The bot's DM with ``user``, opened on first use as Slack does."""
-    st, team = ctx.state, ctx.ws.team_id
+    return open_dm(ctx.state, ctx.ws.team_id, ctx.bot, user.id)
+
+
+def open_dm(st: SlackState, team: str, bot: str, user_id: str) -> Channel:
     for ch in st.channels.values():
-        if ch.is_im and ch.team_id == team and set(ch.members) == {ctx.bot, user.id}:
+        if ch.is_im and ch.team_id == team and set(ch.members) == {bot, user_id}:
             return ch
     ch = Channel(
         st.new_id("D"),
         team,
-        user.id,
+        user_id,
         int(st.clock.now()),
-        ctx.bot,
+        bot,
         is_private=True,
         is_im=True,
-        members=[ctx.bot, user.id],
+        members=[bot, user_id],
     )
     st.channels[ch.id] = ch
     st.messages[ch.id] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from ..blocks import invalid, view_errors
+from ..blocks import home_view_errors, invalid, view_errors
 from ..errors import SlackError
 from ..models import Trigger, View
 from .base import Context, method
@@ -120,4 +120,33 @@ def update(ctx: Context) -> dict[str, Any]:
     view.view = payload
     view.hash = _hash(ctx)
     view.external_id = payload.get("external_id") or view.external_id
+    return _answer(ctx, view)
+
+
+@method("views.publish")
+def publish(ctx: Context) -> dict[str, Any]:
+    """The Home tab of one user: made on first publish, replaced by every later one
+    (one view per user, `hash` guarding against a stale replace)."""
+    user = ctx.user(ctx.arg("user_id"))
+    if user is None or user.is_bot:
+        raise SlackError("invalid_arguments", response_metadata={"messages": ["invalid `user_id`"]})
+    payload = ctx.params.get("view")
+    if not isinstance(payload, dict):
+        raise SlackError(
+            "invalid_arguments",
+            response_metadata={"messages": ["[ERROR] missing required field: view"]},
+        )
+    if not ctx.ws.home_tab:
+        raise SlackError("not_enabled")
+    problems = home_view_errors(payload)
+    if problems:
+        raise invalid("invalid_arguments", problems, listed=False)
+    view = ctx.state.home_view(user)
+    if view is not None and ctx.arg("hash") and ctx.arg("hash") != view.hash:
+        raise SlackError("hash_conflict")
+    if view is None:
+        view_id = ctx.state.new_id("V")
+        view = View(view_id, ctx.ws.team_id, user.id, payload, _hash(ctx), root_view_id=view_id)
+        ctx.state.views[view_id] = view
+    view.view, view.hash = payload, _hash(ctx)
     return _answer(ctx, view)

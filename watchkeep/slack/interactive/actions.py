@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from watchkeep.core import access, transitions
@@ -16,6 +17,7 @@ from watchkeep.core.ids import parse_id
 from watchkeep.core.models import Incident, IncidentStatus
 from watchkeep.slack import render
 from watchkeep.slack.alert_blocks import ALERT_LINK_PATTERN
+from watchkeep.slack.events import home
 from watchkeep.slack.interactive import views
 from watchkeep.slack.interactive.interactions import Interactions, Refused, clicked_scope
 from watchkeep.slack.interactive.listeners import on_click
@@ -33,6 +35,12 @@ def _incident_id(action: dict[str, Any]) -> int:
     return incident_id
 
 
+def from_home(body: dict[str, Any]) -> bool:
+    """Whether the click was on someone's Home tab (which then shows the change)."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    return (body.get("container") or {}).get("type") == "view" and view.get("type") == "home"
+
+
 def register(app: AsyncApp, ix: Interactions) -> None:
     clock = ix.runtime.clock
 
@@ -40,11 +48,21 @@ def register(app: AsyncApp, ix: Interactions) -> None:
     async def acknowledge(body: dict, action: dict) -> None:
         incident_id = _incident_id(action)
         actor = await ix.actor(body)
-        await ix.change_visible(
-            clicked_scope(actor),
-            incident_id,
-            lambda s: transitions.acknowledge(s, incident_id, actor, now=clock.now()),
-        )
+
+        def refresh_home(session: Session) -> None:
+            if from_home(body):
+                home.enqueue_refresh(session, body["team"]["id"], body["user"]["id"], clock.now())
+
+        def work(session: Session) -> None:
+            transitions.acknowledge(session, incident_id, actor, now=clock.now())
+            refresh_home(session)
+
+        try:
+            await ix.change_visible(clicked_scope(actor), incident_id, work)
+        except Refused:
+            # A Home tab has no response_url to be told on: it shows the incident as it is.
+            await ix.change(refresh_home)
+            raise
 
     @on_click(app, ix, render.ACKNOWLEDGED)
     async def already_acknowledged(body: dict, action: dict) -> None:

@@ -26,7 +26,8 @@ def _payload_name(slack_user: dict[str, Any]) -> str:
     return slack_user.get("name") or slack_user.get("username") or slack_user.get("id", "someone")
 
 
-def _actor(session: Session, email: str | None, slack_name: str) -> Actor:
+def actor_for_email(session: Session, email: str | None, slack_name: str) -> Actor:
+    """The active user with `email`, else the Slack name \"via Slack\"."""
     user = accounts.find_user_by_email(session, email) if email else None
     if user is not None and user.is_active:
         return Actor.for_user(user, Source.SLACK)
@@ -50,7 +51,9 @@ async def resolve_actor(
             link = users.link_for_slack_user(session, workspace_id, slack_id, now)
             if link is None:
                 return None
-            return _actor(session, link.email, link.slack_name or _payload_name(slack_user))
+            return actor_for_email(
+                session, link.email, link.slack_name or _payload_name(slack_user)
+            )
 
     actor = await run_in_threadpool(cached)
     if actor is not None:
@@ -70,6 +73,6 @@ async def resolve_actor(
             users.remember(
                 session, workspace_id, email=email, slack_user_id=slack_id, slack_name=name, now=now
             )
-            return _actor(session, email, name)
+            return actor_for_email(session, email, name)
 
     return await run_in_threadpool(store)

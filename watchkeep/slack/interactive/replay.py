@@ -13,6 +13,10 @@ on; a receipt is therefore not an effect that would forbid such a run.
 Over Socket Mode there is no signature: the receipt is of the envelope's id,
 kept for an hour (Slack redelivers an envelope it saw no ack for, to whichever
 connection is open then).
+
+The Events API is the one kind Slack does retry (`X-Slack-Retry-Num`), signed
+afresh each time: its receipt is of the team and `event_id`, kept for a day,
+and written in the transaction that queues the event's work (`claim_event`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from watchkeep.db import engine
 from watchkeep.db.engine import Database
@@ -35,6 +40,8 @@ log = logging.getLogger(__name__)
 # SignatureVerifier accepts a timestamp up to five minutes from now, either way.
 SIGNATURE_WINDOW = timedelta(minutes=5)
 ENVELOPE_WINDOW = timedelta(hours=1)
+# Slack gives up retrying an event within the hour; a day leaves room for clocks.
+EVENT_WINDOW = timedelta(days=1)
 ALREADY_HANDLED = "This request was already handled."
 
 
@@ -60,16 +67,32 @@ def first_envelope(db: Database, envelope_id: str, request_id: str, now: datetim
     return True
 
 
+def claim_event(
+    session: Session, team_id: str, event_id: str, request_id: str, now: datetime
+) -> bool:
+    """Record an Events API delivery in the caller's transaction; False when a delivery
+    of the same event (another process's, an earlier retry's) was recorded before."""
+    digest = hashlib.sha256(f"event:{team_id}:{event_id}".encode()).hexdigest()
+    return _claim_in(session, digest, request_id, now + EVENT_WINDOW, now)
+
+
 def _claim(db: Database, digest: str, request_id: str, expires_at: datetime, now: datetime) -> bool:
     """Leave a receipt; False when another request's receipt is there already."""
-    insert = sqlite_insert if db.is_sqlite else pg_insert
-    receipts = SlackRequestReceipt.__table__
     with engine.ledger(), db.write() as session:
-        session.execute(delete(receipts).where(receipts.c.expires_at < now))
-        session.execute(
-            insert(receipts)
-            .values(digest=digest, request_id=request_id, expires_at=expires_at)
-            .on_conflict_do_nothing()
-        )
-        owner = session.scalar(select(receipts.c.request_id).where(receipts.c.digest == digest))
+        return _claim_in(session, digest, request_id, expires_at, now)
+
+
+def _claim_in(
+    session: Session, digest: str, request_id: str, expires_at: datetime, now: datetime
+) -> bool:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
+    receipts = SlackRequestReceipt.__table__
+    session.execute(delete(receipts).where(receipts.c.expires_at < now))
+    session.execute(
+        insert(receipts)
+        .values(digest=digest, request_id=request_id, expires_at=expires_at)
+        .on_conflict_do_nothing()
+    )
+    owner = session.scalar(select(receipts.c.request_id).where(receipts.c.digest == digest))
     return owner == request_id

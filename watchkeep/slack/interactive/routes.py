@@ -1,7 +1,9 @@
-"""The HTTP endpoints Slack calls: `POST /api/slack/actions` (interactivity) and the
-slash command paths. Each verifies the signature, reads the body, and hands the
-payload to the dispatch every transport shares (`dispatch.SlackDispatch`), with
-the replay check of a signed request."""
+"""The HTTP endpoints Slack calls: `POST /api/slack/actions` (interactivity), the
+slash command paths and `POST /api/slack/events` (the Events API). Each verifies
+the signature, reads the body, and hands the payload to the dispatch every
+transport shares (`dispatch.SlackDispatch`), with the replay check of a signed
+request. The Events API's `url_verification` is answered here, once signed: it
+comes while the app's Request URL is being set, before any workspace exists."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from watchkeep.db import engine
 from watchkeep.slack.interactive import replay
 from watchkeep.slack.interactive.dispatch import (
+    EVENTS_API,
     INTERACTIVE,
     SLASH_COMMANDS,
     FirstDelivery,
@@ -43,6 +46,13 @@ def interactive_payload(body: bytes) -> Any:
         return None
 
 
+def json_payload(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
 @dataclass
 class SlackEndpoints:
     """What only HTTP needs: a valid signature and the raw body for the replay check."""
@@ -56,11 +66,21 @@ class SlackEndpoints:
     async def slash_command(self, request: Request) -> Response:
         return await self._deliver(request, SLASH_COMMANDS, form_fields)
 
+    async def events(self, request: Request) -> Response:
+        return await self._deliver(request, EVENTS_API, json_payload)
+
     async def _deliver(self, request: Request, kind: str, parse: Any) -> Response:
         body = await request.body()
         if not await self.verifier.is_valid(body, request.headers):
             return JSONResponse({"detail": "invalid Slack signature"}, status_code=401)
-        answer = await self.dispatch.dispatch(kind, parse(body), self._first(body, request))
+        payload = parse(body)
+        if (
+            kind == EVENTS_API
+            and isinstance(payload, dict)
+            and payload.get("type") == ("url_verification")
+        ):
+            return JSONResponse({"challenge": str(payload.get("challenge", ""))})
+        answer = await self.dispatch.dispatch(kind, payload, self._first(body, request))
         if answer.failure is not None and engine.lost_connection_before_commit(answer.failure):
             raise answer.failure  # `watchkeep.request_retry` runs it again; nothing was applied
         return Response(answer.body, answer.status, media_type=answer.content_type)
@@ -84,6 +104,7 @@ class SlackEndpoints:
     def router(self) -> APIRouter:
         router = APIRouter(tags=["slack"], include_in_schema=False)
         router.add_api_route("/api/slack/actions", self.actions, methods=["POST"])
+        router.add_api_route("/api/slack/events", self.events, methods=["POST"])
         # Both paths: Slack apps configured against either keep working.
         for path in ("/api/slack/commands", "/api/integrations/slack/commands"):
             router.add_api_route(path, self.slash_command, methods=["POST"])

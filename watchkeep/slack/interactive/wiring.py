@@ -8,8 +8,9 @@ from fastapi import APIRouter
 
 from watchkeep.slack import credentials
 from watchkeep.slack.commands.subcommands import SlashCommands
+from watchkeep.slack.events.receive import events_kind
 from watchkeep.slack.interactive.bolt_app import build_bolt_app
-from watchkeep.slack.interactive.dispatch import SlackDispatch
+from watchkeep.slack.interactive.dispatch import EVENTS_API, SlackDispatch
 from watchkeep.slack.interactive.routes import SlackEndpoints
 from watchkeep.slack.interactive.verify import RequestVerifier
 
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
 def slack_dispatch(runtime: Runtime) -> SlackDispatch:
     """The one dispatch of this process, shared by HTTP and Socket Mode."""
     bolt, interactions = build_bolt_app(runtime)
-    return SlackDispatch(bolt, interactions, SlashCommands(interactions))
+    dispatch = SlackDispatch(bolt, interactions, SlashCommands(interactions))
+    dispatch.register(EVENTS_API, events_kind(runtime))
+    return dispatch
 
 
 def slack_routes(runtime: Runtime, dispatch: SlackDispatch) -> APIRouter:
