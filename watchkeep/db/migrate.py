@@ -34,13 +34,31 @@ def upgrade(db: Database, revision: str = "heads") -> None:
             connection.commit()
         try:
             config.attributes["connection"] = connection
+            before = set(MigrationContext.configure(connection).get_current_heads())
             command.upgrade(config, revision)
+            if set(MigrationContext.configure(connection).get_current_heads()) != before:
+                refresh_statistics(db, connection)
         finally:
             if db.is_sqlite:
                 _sqlite_foreign_keys(connection, on=True)
             else:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_LOCK})
                 connection.commit()
+
+
+def refresh_statistics(db: Database, connection: Connection) -> None:
+    """Give the query planner fresh statistics after the schema changed.
+
+    A new index is only chosen well once the planner knows how selective it is: on
+    SQLite without statistics a status filter may sort every match instead of reading
+    the (status, id) index in order. SQLite's ANALYZE samples at most
+    `analysis_limit` rows per index, so it stays quick on a large database.
+    """
+    connection.commit()
+    if db.is_sqlite:
+        connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+    connection.exec_driver_sql("ANALYZE")
+    connection.commit()
 
 
 def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
