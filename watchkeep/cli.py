@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from watchkeep import logs
 from watchkeep.config import Settings
 from watchkeep.core import accounts, tokens
 from watchkeep.db import migrate
@@ -70,6 +71,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
             port=args.port or settings.port,
             log_level="info",
             proxy_headers=True,
+            # Each request is logged once, with its id, by `watchkeep.request_log`; in JSON
+            # mode uvicorn's own lines go through the same handler (no config of its own).
+            access_log=False,
+            log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         )
     finally:
         if fake_slack is not None:
@@ -121,6 +126,14 @@ def cmd_create_token(args: argparse.Namespace) -> None:
     print(token)
 
 
+def _log_format() -> logs.LogFormat:
+    """WATCHKEEP_LOG_FORMAT, read before anything else so every line uses it."""
+    try:
+        return Settings().log_format
+    except ValueError as exc:
+        sys.exit(f"bad setting: {exc}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="watchkeep", description="Incident response for SRE teams who live in Slack."
@@ -165,8 +178,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(_log_format())
     args = build_parser().parse_args(argv)
     args.handler(args)

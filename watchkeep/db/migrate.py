@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -81,6 +82,14 @@ def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
 def current_revisions(db: Database) -> set[str]:
     with db.engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads())
+
+
+@cache
+def shipped_heads() -> frozenset[str]:
+    """The revisions this code's migrations end at (they cannot change while it runs)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 
 def head_revisions(db: Database) -> set[str]:

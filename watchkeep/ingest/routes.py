@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.routing import Route
 
+from watchkeep import metrics
 from watchkeep.ingest import alertmanager, events_v2, intake, webhook
 from watchkeep.ingest.admission import IngestRequest, Reader
 from watchkeep.ingest.alert import AlertEvent
@@ -44,7 +45,7 @@ async def enqueue(request: Request) -> JSONResponse:
             request, event.routing_key, IntegrationType.EVENTS_API_V2, lambda _: [event.alert]
         )
     except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
-        return _refusal(exc, key_field="routing_key")
+        return _refusal(exc, IntegrationType.EVENTS_API_V2, key_field="routing_key")
     body = {"status": "success", "message": "Event processed", "dedup_key": event.alert.dedup_key}
     return JSONResponse(body, status_code=202)
 
@@ -56,7 +57,7 @@ async def alertmanager_webhook(request: Request) -> JSONResponse:
         events = alertmanager.parse(await request.body())
         results = await _ingest(request, key, IntegrationType.ALERTMANAGER, lambda _: events)
     except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
-        return _refusal(exc, key_field="key")
+        return _refusal(exc, IntegrationType.ALERTMANAGER, key_field="key")
     return _processed(results)
 
 
@@ -71,7 +72,7 @@ async def generic_webhook(request: Request) -> JSONResponse:
         document = webhook.load(await request.body())
         results = await _ingest(request, key, IntegrationType.WEBHOOK, read)
     except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
-        return _refusal(exc, key_field="key")
+        return _refusal(exc, IntegrationType.WEBHOOK, key_field="key")
     return _processed(results)
 
 
@@ -79,7 +80,20 @@ async def _ingest(
     request: Request, key: str, integration_type: IntegrationType, read: Reader
 ) -> list[intake.Result]:
     writer: IngestWriter = request.app.state.ingest_writer
-    return await writer.apply(IngestRequest(key, integration_type, read))
+    results = await writer.apply(IngestRequest(key, integration_type, read))
+    for result in results:
+        _count(integration_type, result.outcome)
+    return results
+
+
+def _refusal_outcome(exc: Exception) -> str:
+    if isinstance(exc, BadEventError):
+        return "invalid"
+    return "unknown_key" if isinstance(exc, UnknownKeyError) else "throttled"
+
+
+def _count(integration_type: IntegrationType, outcome: str) -> None:
+    metrics.INGEST_EVENTS.labels(integration_type.value, outcome).inc()
 
 
 def _processed(results: list[intake.Result]) -> JSONResponse:
@@ -99,8 +113,12 @@ def _processed(results: list[intake.Result]) -> JSONResponse:
 
 
 def _refusal(
-    exc: BadEventError | UnknownKeyError | RateLimitedError, *, key_field: str
+    exc: BadEventError | UnknownKeyError | RateLimitedError,
+    integration_type: IntegrationType,
+    *,
+    key_field: str,
 ) -> JSONResponse:
+    _count(integration_type, _refusal_outcome(exc))
     if isinstance(exc, BadEventError):
         errors = [f"{field}: {message}" for field, message in exc.problems]
         body = {"status": "invalid event", "message": "Event object is invalid", "errors": errors}
@@ -117,16 +135,21 @@ def _refusal(
     return JSONResponse(body, status_code=429, headers=headers)
 
 
+_KEY_IN_PATH = re.compile(r"(/ingest/[a-z_]+/[0-9a-f]{12})[0-9a-f]+")
+
+
+def masked_path(path: str) -> str:
+    """`path` with the secret part of a receiver URL's key cut off, for logs."""
+    return _KEY_IN_PATH.sub(r"\1…", path)
+
+
 class _HideKeys(logging.Filter):
     """Keeps access logs from recording the secret part of keys in receiver URLs."""
-
-    _KEY_IN_PATH = re.compile(r"(/ingest/[a-z_]+/[0-9a-f]{12})[0-9a-f]+")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                self._KEY_IN_PATH.sub(r"\1…", arg) if isinstance(arg, str) else arg
-                for arg in record.args
+                masked_path(arg) if isinstance(arg, str) else arg for arg in record.args
             )
         return True
 

@@ -1,0 +1,105 @@
+"""One log line and one latency sample per request, under a request id.
+
+`RequestLog` is the outermost middleware: it makes the request's id (answered
+as `X-Request-ID`, kept in the scope for `request_retry`, bound as the context's
+request id so every line logged meanwhile and every outbox row enqueued
+carries it), times the request and logs it on `watchkeep.request`. `RouteLabel`
+sits innermost and notes which route template matched (`/api/v1/incidents/{incident_id}`),
+so metrics are labelled by template, never by raw path.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from watchkeep import logs, metrics
+from watchkeep.ingest.routes import masked_path
+
+log = logging.getLogger("watchkeep.request")
+
+# Paths no route matched (scanners, typos) share one label: raw paths are unbounded.
+UNMATCHED = "unmatched"
+
+
+@dataclass
+class Observed:
+    """What the inner middleware learned, shared with the outer one (the scope is
+    copied on the way in, this object is not)."""
+
+    route: str = UNMATCHED
+
+
+class RequestLog:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+        observed = Observed()
+        state = {**(scope.get("state") or {}), "request_id": request_id, "observed": observed}
+        scope = {**scope, "state": state}
+        status = 500
+        started = time.perf_counter()
+
+        async def answer(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        with logs.bound_request_id(request_id):
+            try:
+                await self.app(scope, receive, answer)
+            finally:
+                seconds = time.perf_counter() - started
+                _record(scope, observed.route, status, seconds)
+
+
+def _record(scope: Scope, route: str, status: int, seconds: float) -> None:
+    method = scope.get("method", "")
+    # Receiver URLs hold integration keys: only their public part is logged.
+    path = masked_path(scope.get("path", ""))
+    metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
+    metrics.HTTP_LATENCY.labels(method, route).observe(seconds)
+    log.info(
+        "%s %s %s %.1fms",
+        method,
+        path,
+        status,
+        seconds * 1000,
+        extra={
+            "method": method,
+            "path": path,
+            "route": route,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 2),
+        },
+    )
+
+
+class RouteLabel:
+    """Innermost: the router fills in the matched route on the scope it is given."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            observed = (scope.get("state") or {}).get("observed")
+            route = scope.get("route")
+            template = getattr(route, "path", None)
+            if observed is not None and template:
+                observed.route = template
