@@ -11,9 +11,11 @@ so metrics are labelled by template, never by raw path.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -99,7 +101,27 @@ class RouteLabel:
             await self.app(scope, receive, send)
         finally:
             observed = (scope.get("state") or {}).get("observed")
-            route = scope.get("route")
-            template = getattr(route, "path", None)
+            template = getattr(scope.get("route"), "path", None)
             if observed is not None and template:
-                observed.route = template
+                observed.route = full_template(template, scope.get("path", ""))
+
+
+def full_template(template: str, path: str) -> str:
+    """The route's template with the prefix of the routers it was included under.
+
+    A route included under a prefix (`/api/v1`) may know only its own part
+    (`/incidents/{incident_id}`); the prefix is whatever of the path comes before
+    the part the template matched.
+    """
+    match = _tail(template).search(path)
+    return (path[: match.start()] if match else "") + template
+
+
+@lru_cache(maxsize=1024)
+def _tail(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]*\})", template)
+    pattern = "".join(
+        (".+" if part.endswith(":path}") else "[^/]+") if part.startswith("{") else re.escape(part)
+        for part in parts
+    )
+    return re.compile(pattern + "$")

@@ -117,6 +117,9 @@ def place(
     projected = schedule.project(limits, lane.state, waiters, t)
     _hurry(session, others, projected)
     turns = {w.ident: _datetime(projected[w.ident]) for w in new}
+    for w in new:
+        if projected[w.ident] > t + EPSILON:
+            _waited(method, projected[w.ident] - t)
     _add_waiters(session, key, [(w.ident, w.channel, w.urgency, turns[w.ident]) for w in new], now)
     lane.save()
     return turns
