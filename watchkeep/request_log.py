@@ -101,9 +101,21 @@ class RouteLabel:
             await self.app(scope, receive, send)
         finally:
             observed = (scope.get("state") or {}).get("observed")
-            template = getattr(scope.get("route"), "path", None)
+            template = getattr(scope.get("route"), "path", None) or _plain_route(scope)
             if observed is not None and template:
                 observed.route = full_template(template, scope.get("path", ""))
+
+
+def _plain_route(scope: Scope) -> str | None:
+    """The template of a plain Starlette route (the alert receivers), found by its
+    endpoint: FastAPI's router names only its own routes on the scope."""
+    endpoint = scope.get("endpoint")
+    if endpoint is None or "app" not in scope:
+        return None
+    for route in scope["app"].router.routes:
+        if getattr(route, "endpoint", None) is endpoint:
+            return getattr(route, "path", None)
+    return None
 
 
 def full_template(template: str, path: str) -> str:
