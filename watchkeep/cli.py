@@ -84,6 +84,17 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     runtime = _runtime(args)
     worker = runtime.worker()
+    settings = runtime.settings
+    if settings.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        # No token here: bind it to a private address (the default is loopback only).
+        start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
+        log.info(
+            "worker metrics on http://%s:%s/metrics",
+            settings.worker_metrics_host,
+            settings.worker_metrics_port,
+        )
 
     def stop(*_: object) -> None:
         log.info("stopping worker")

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     worker_heartbeat_seconds: float = Field(default=10.0, gt=0)
     ready_worker_seconds: float = Field(default=60.0, ge=0)
+    # `watchkeep worker` has no web server: its counters, when asked, on a port of their own.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
 
     # At least the web thread pool (40) plus the worker's threads, so connections are kept.
     db_pool_size: int = Field(default=50, ge=1)
