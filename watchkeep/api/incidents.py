@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, Field, model_validator
 from sqlalchemy.orm import Session, object_session
 
@@ -15,7 +16,6 @@ from watchkeep.api.deps import PageDep, Reader, Responder, RuntimeDep
 from watchkeep.api.incident_oncall import EscalationOut, SlaOut, escalation_out
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
 from watchkeep.core import incidents, transitions
-from watchkeep.core.errors import InvalidInputError
 from watchkeep.core.ids import MAX_ID, Id
 from watchkeep.core.models import Incident, IncidentStatus, Source, Urgency
 from watchkeep.oncall import sla
@@ -197,14 +197,20 @@ def _cursor_id(cursor: str | None, offset: int) -> int | None:
     if cursor is None:
         return None
     if offset:
-        raise InvalidInputError("cursor", "give cursor or offset, not both")
+        raise _bad_cursor("give cursor or offset, not both")
     try:
         before = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode().removeprefix("i:"))
     except (ValueError, UnicodeError) as exc:
-        raise InvalidInputError("cursor", "not a cursor this API gave") from exc
+        raise _bad_cursor("not a cursor this API gave") from exc
     if not 0 < before <= MAX_ID:
-        raise InvalidInputError("cursor", "not a cursor this API gave")
+        raise _bad_cursor("not a cursor this API gave")
     return before
+
+
+def _bad_cursor(message: str) -> RequestValidationError:
+    return RequestValidationError(
+        [{"loc": ("query", "cursor"), "msg": message, "type": "value_error"}]
+    )
 
 
 def _cursor(incident_id: int) -> str:
