@@ -1,8 +1,11 @@
 """Incident lists as history grows: the API's `status=TRIGGERED` list, the web list's
 refresh (its htmx fragment, and the same refresh answered 304 when nothing changed)
-and the slash command `/watchkeep incidents`, on 100 incidents and then on 100,000,
-against a real `watchkeep serve`, on SQLite and PostgreSQL. Aim: the 100k/100 ratio
-of each p50 ≤ 1.2 (flat).
+and the slash command `/watchkeep incidents`, on 100 incidents and on 100,000: two
+real `watchkeep serve`s side by side, each on its own database, asked in turn (one
+request to each, alternately, so the machine's other load weighs on both alike), on
+SQLite and PostgreSQL. Aim: the 100k/100 ratio of each p50 ≤ 1.2 (flat); the ratio
+of the servers' CPU per request is printed beside it, the steadier measure on a
+shared machine.
 
 The 100 are the newest: 60 triggered, 20 acknowledged, 10 snoozed, 10 resolved, so
 every list shows a full page both times. The 99,900 added under them (older ids) are
@@ -20,7 +23,9 @@ import random
 import re
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -31,7 +36,7 @@ from sqlalchemy import create_engine, insert, text
 from watchkeep.core.models import Incident
 from watchkeep.fakeslack import FakeSlackServer
 
-from common import Latencies, postgres_database, running_server
+from common import Latencies, cpu_seconds, postgres_database, running_server
 
 SECRET = "bench-signing-secret-0123456789abcdef"
 HISTORY = 99_900
@@ -106,18 +111,37 @@ def slash_body(team_id: str, user_id: str, n: int) -> str:
     )
 
 
-def measure(call: Callable[[int], httpx.Response], count: int, expect: int = 200) -> Latencies:
-    for n in range(20):  # warm the caches and the connection pool
-        call(-n)
-    seconds = []
+def timed(call: Callable[[int], httpx.Response], n: int, expect: int) -> float:
+    t = time.perf_counter()
+    response = call(n)
+    if response.status_code != expect:
+        raise RuntimeError(f"answered {response.status_code}: {response.text[:200]}")
+    return time.perf_counter() - t
+
+
+def measure_pair(
+    small: tuple[Callable[[int], httpx.Response], int],
+    large: tuple[Callable[[int], httpx.Response], int],
+    count: int,
+    expect: int,
+) -> tuple[Latencies, Latencies, float, float]:
+    """Alternate one request to each server, so the machine's other load weighs on both
+    alike; answers both latencies and each server's CPU seconds per request."""
+    (ask_small, pid_small), (ask_large, pid_large) = small, large
+    for n in range(20):  # warm the caches and the connection pools
+        timed(ask_small, -n - 1, expect)
+        timed(ask_large, -n - 1, expect)
+    cpu = cpu_seconds(pid_small), cpu_seconds(pid_large)
+    a: list[float] = []
+    b: list[float] = []
     started = time.perf_counter()
     for n in range(count):
-        t = time.perf_counter()
-        response = call(n)
-        seconds.append(time.perf_counter() - t)
-        if response.status_code != expect:
-            raise RuntimeError(f"answered {response.status_code}: {response.text[:200]}")
-    return Latencies(seconds, time.perf_counter() - started)
+        a.append(timed(ask_small, n, expect))
+        b.append(timed(ask_large, n, expect))
+    wall = time.perf_counter() - started
+    cpu_a = (cpu_seconds(pid_small) - cpu[0]) / count
+    cpu_b = (cpu_seconds(pid_large) - cpu[1]) / count
+    return Latencies(a, wall), Latencies(b, wall), cpu_a, cpu_b
 
 
 class Paths:
@@ -165,8 +189,13 @@ class Paths:
         return response
 
 
-def run(label: str, slack: FakeSlackServer, database_url: str, count: int) -> None:
-    team = slack.state.create_workspace(f"Bench {label}")
+@contextmanager
+def server_with(
+    slack: FakeSlackServer, database_url: str, history: bool
+) -> Iterator[tuple[Paths, int]]:
+    """A server on its own database holding the newest 100 incidents (and the history
+    under them when asked), with the paths to ask it and its process id."""
+    team = slack.state.create_workspace(f"Bench {uuid.uuid4().hex[:6]}")
     person = slack.state.add_user(team, "bench", email="bench@example.com")
     with running_server(
         database_url,
@@ -184,33 +213,44 @@ def run(label: str, slack: FakeSlackServer, database_url: str, count: int) -> No
             time.sleep(0.2)
         service = api.post("/api/v1/services", json={"name": "checkout"}).json()["id"]
         seed(database_url, service, range(HISTORY + 1, HISTORY + 101), NEWEST)
-        paths = Paths(server.base_url, server.token, team.team_id, person.id)
-        checks = [
-            ("API status=TRIGGERED", paths.api_triggered, 200),
-            ("web list refresh", paths.web_list, 200),
-            ("web refresh, unchanged", paths.web_unchanged, 304),
-            ("slash incidents", paths.slash, 200),
-        ]
-        small = {name: measure(call, count, expect) for name, call, expect in checks}
-        rng = random.Random(18)
-        seed(
-            database_url,
-            service,
-            range(1, HISTORY + 1),
-            [history_status(rng) for _ in range(HISTORY)],
-        )
+        if history:
+            rng = random.Random(18)
+            statuses = [history_status(rng) for _ in range(HISTORY)]
+            seed(database_url, service, range(1, HISTORY + 1), statuses)
         total = api.get("/api/v1/incidents", params={"limit": 1}).json()["total"]
-        if total != HISTORY + 100:
+        if total != 100 + (HISTORY if history else 0):
             raise RuntimeError(f"seeded {total} incidents")
-        large = {name: measure(call, count, expect) for name, call, expect in checks}
-    print(f"{label}: p50 at 100 and at 100,000 incidents, {count} sequential requests each")
-    for name, _, _ in checks:
-        a, b = small[name].percentile(50), large[name].percentile(50)
-        print(
-            f"  {name:24} {a * 1000:7.2f} ms  {b * 1000:7.2f} ms   100k/100 {b / a:4.2f}"
-            f"   (p99 {small[name].percentile(99) * 1000:.1f} → "
-            f"{large[name].percentile(99) * 1000:.1f} ms; aim ≤ 1.2)"
-        )
+        yield Paths(server.base_url, server.token, team.team_id, person.id), server.pid
+
+
+CHECKS = [
+    ("API status=TRIGGERED", "api_triggered", 200),
+    ("web list refresh", "web_list", 200),
+    ("web refresh, unchanged", "web_unchanged", 304),
+    ("slash incidents", "slash", 200),
+]
+
+
+def run(label: str, slack: FakeSlackServer, urls: tuple[str, str], count: int) -> None:
+    with (
+        server_with(slack, urls[0], history=False) as (small, small_pid),
+        server_with(slack, urls[1], history=True) as (large, large_pid),
+    ):
+        print(f"{label}: 100 incidents beside 100,000, {count} requests to each, alternating")
+        for name, method, expect in CHECKS:
+            a, b, cpu_a, cpu_b = measure_pair(
+                (getattr(small, method), small_pid),
+                (getattr(large, method), large_pid),
+                count,
+                expect,
+            )
+            p50_a, p50_b = a.percentile(50), b.percentile(50)
+            cpu = f"{cpu_b / cpu_a:4.2f}" if cpu_a > 0 else "  - "
+            print(
+                f"  {name:24} p50 {p50_a * 1000:6.2f} → {p50_b * 1000:6.2f} ms  "
+                f"100k/100 {p50_b / p50_a:4.2f} (aim ≤ 1.2)   server CPU/request "
+                f"{cpu_a * 1000:5.2f} → {cpu_b * 1000:5.2f} ms  100k/100 {cpu}"
+            )
 
 
 def main() -> None:
@@ -219,10 +259,11 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
     with FakeSlackServer() as slack, tempfile.TemporaryDirectory() as folder:
-        run("sqlite", slack, f"sqlite:///{folder}/bench.db", args.requests)
-        with postgres_database() as pg_url:
-            if pg_url:
-                run("postgresql", slack, pg_url, args.requests)
+        sqlite = (f"sqlite:///{folder}/small.db", f"sqlite:///{folder}/large.db")
+        run("sqlite", slack, sqlite, args.requests)
+        with postgres_database() as small, postgres_database() as large:
+            if small and large:
+                run("postgresql", slack, (small, large), args.requests)
 
 
 if __name__ == "__main__":

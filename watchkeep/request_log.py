@@ -26,6 +26,7 @@ log = logging.getLogger("watchkeep.request")
 
 # Paths no route matched (scanners, typos) share one label: raw paths are unbounded.
 UNMATCHED = "unmatched"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 @dataclass
@@ -70,10 +71,11 @@ class RequestLog:
 
 def _record(scope: Scope, route: str, status: int, seconds: float) -> None:
     method = scope.get("method", "")
+    label = method if method in _METHODS else "other"  # a client may send any word
     # Receiver URLs hold integration keys: only their public part is logged.
     path = masked_path(scope.get("path", ""))
-    metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
-    metrics.HTTP_LATENCY.labels(method, route).observe(seconds)
+    metrics.HTTP_REQUESTS.labels(label, route, str(status)).inc()
+    metrics.HTTP_LATENCY.labels(label, route).observe(seconds)
     log.info(
         "%s %s %s %.1fms",
         method,

@@ -126,6 +126,8 @@ def test_requests_are_timed_by_route_template(admin_api: Api, service_id: int) -
     assert metrics.delta(requests, method="GET", route=route, status="404") == 1
     assert metrics.delta(requests, method="POST", route="/api/v1/incidents", status="201") == 1
     assert metrics.delta(requests, method="GET", route="unmatched", status="404") == 1
+    admin_api.client.request("BREW", "/api/v1/incidents")
+    assert metrics.delta(requests, method="other", route="/api/v1/incidents", status="405") == 1
     assert not any("999999" in str(key) for key in metrics.scrape())
 
 

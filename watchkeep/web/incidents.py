@@ -77,7 +77,7 @@ def incident_list(
         if fragment:
             # The list refreshes itself every few seconds: an unchanged one is a 304.
             etag = _list_etag(user.id, chosen, page, before_id, found, total)
-            if etag in request.headers.get("If-None-Match", ""):
+            if etag in _etags(request.headers.get("If-None-Match", "")):
                 return finish(request, Response(status_code=304, headers=_refresh_headers(etag)))
         all_services = [] if fragment else services.list_services(db, limit=500, offset=0)[0]
     chosen_page = {**chosen, "page": page, **({"before": before_id} if before_id else {})}
@@ -112,6 +112,11 @@ def _list_etag(
     ]
     key = repr((user_id, sorted(chosen.items()), page, before, total, shown))
     return 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def _etags(header: str) -> set[str]:
+    """The entity tags an If-None-Match header lists."""
+    return {tag.strip() for tag in header.split(",") if tag.strip()}
 
 
 def _refresh_headers(etag: str) -> dict[str, str]:
