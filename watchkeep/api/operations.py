@@ -8,16 +8,15 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.responses import JSONResponse, Response
 
-from watchkeep.api.deps import Principals, RuntimeDep, _bearer, authenticate
+from watchkeep.api.deps import BearerCredentials, Principals, RuntimeDep, authenticate
 from watchkeep.core.permissions import Permission, allows
 from watchkeep.db import migrate
 from watchkeep.outbox import heartbeats, queries
@@ -73,7 +72,7 @@ def _worker_check(latest: datetime | None, now: datetime, limit: float) -> str:
 async def metrics_reader(
     runtime: RuntimeDep,
     cache: Principals,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: BearerCredentials,
 ) -> None:
     """WATCHKEEP_METRICS_TOKEN (for a Prometheus scrape job), or an admin's API token."""
     configured = runtime.settings.metrics_token
