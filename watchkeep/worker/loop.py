@@ -102,7 +102,7 @@ class Worker:
             extra={
                 "kind": kind,
                 "job_ids": [job.id for job in jobs],
-                # The requests whose changes these rows carry (rows they enqueue do not).
+                # The requests whose changes these rows carry (and pass on to what they enqueue).
                 "request_ids": sorted({job.request_id for job in jobs if job.request_id}),
             },
         )
