@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, event, make_url, select, text
 from sqlalchemy.engine import URL
 
@@ -176,3 +177,35 @@ class Terminator:
 
     def close(self) -> None:
         self.admin.dispose()
+
+
+class Metrics:
+    """`/metrics` read as an admin would scrape it: a sample's value by name and labels.
+
+    Counters are per process and the suite shares one, so tests compare a scrape
+    before with one after (`delta`) rather than reading absolute values.
+    """
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self.samples = self.scrape()
+
+    def scrape(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        response = self.api.get("/metrics")
+        assert response.status_code == 200, response.text
+        return {
+            (sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(response.text)
+            for sample in family.samples
+        }
+
+    def value(self, name: str, **labels: str) -> float | None:
+        return self.scrape().get((name, frozenset(labels.items())))
+
+    def delta(self, name: str, **labels: str) -> float:
+        """How much the sample grew since this object was made (or last `mark`)."""
+        key = (name, frozenset(labels.items()))
+        return self.scrape().get(key, 0.0) - self.samples.get(key, 0.0)
+
+    def mark(self) -> None:
+        self.samples = self.scrape()

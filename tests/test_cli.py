@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import stat
@@ -167,3 +168,73 @@ def test_bootstrap_commands_make_a_fresh_schema_but_never_migrate_an_old_one(
 
 
 ADMIN = ("--email", "ops@example.com", "--password", "correct horse", "--name", "Ops")
+
+
+def wait_for(url: str, process: subprocess.Popen) -> httpx.Response:
+    deadline = time.monotonic() + 30
+    while True:
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        try:
+            response = httpx.get(url)
+            if response.status_code == 200:
+                return response
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"{url} never answered"
+        time.sleep(0.1)
+
+
+def test_json_logs_name_each_request_by_its_id(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "WATCHKEEP_DATA_DIR": str(tmp_path / "data"),
+        "WATCHKEEP_LOG_FORMAT": "json",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "watchkeep", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", server)
+        answered = httpx.get(f"http://127.0.0.1:{port}/readyz")
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    # (The banner for a first start is printed, not logged.)
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert not [line for line in output.splitlines() if " INFO " in line], output
+    [ready] = [line for line in lines if line.get("path") == "/readyz"]
+    assert ready["request_id"] == answered.headers["x-request-id"]
+    assert (ready["logger"], ready["status"], ready["route"]) == (
+        "watchkeep.request",
+        200,
+        "/readyz",
+    )
+    assert any(line["logger"].startswith("uvicorn") for line in lines), "uvicorn's lines too"
+
+
+def test_a_worker_serves_its_metrics_on_its_own_port(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "WATCHKEEP_DATA_DIR": str(tmp_path / "data"),
+        "WATCHKEEP_WORKER_METRICS_PORT": str(port),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "watchkeep", "worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        scraped = wait_for(f"http://127.0.0.1:{port}/metrics", worker)
+    finally:
+        worker.terminate()
+        worker.communicate(timeout=30)
+    assert "# TYPE watchkeep_slack_calls_total counter" in scraped.text
+    assert "# TYPE watchkeep_outbox_jobs_total counter" in scraped.text

@@ -34,8 +34,24 @@ ALLOWED: dict[str, set[str]] = {
     "fakeslack": set(),
 }
 # Modules at the top of the package: shared helpers, or the composition root.
-TOP_LEVEL = {"config": "kernel", "crypto": "kernel", "clock": "kernel"}
-ROOT_MODULES = {"app", "request_retry", "runtime", "cli", "demo", "schema", "__main__", "__init__"}
+TOP_LEVEL = {
+    "config": "kernel",
+    "crypto": "kernel",
+    "clock": "kernel",
+    "logs": "kernel",
+    "metrics": "kernel",
+}
+ROOT_MODULES = {
+    "app",
+    "request_log",
+    "request_retry",
+    "runtime",
+    "cli",
+    "demo",
+    "schema",
+    "__main__",
+    "__init__",
+}
 
 
 def component(module: str) -> str:

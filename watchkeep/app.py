@@ -10,10 +10,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from watchkeep.api import operations
 from watchkeep.api.deps import PrincipalCache
 from watchkeep.api.errors import install_error_handlers
 from watchkeep.api.v1 import router as api_v1
 from watchkeep.ingest import routes as ingest_routes
+from watchkeep.request_log import RequestLog, RouteLabel
 from watchkeep.request_retry import RetryLostConnection
 from watchkeep.runtime import Runtime
 from watchkeep.slack.interactive.wiring import slack_dispatch, slack_routes
@@ -60,17 +62,17 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.principals = PrincipalCache()
     install_error_handlers(app)
+    # Innermost first: the route label is read where the router wrote it.
+    app.add_middleware(RouteLabel)
     app.add_middleware(RetryLostConnection)
+    app.add_middleware(RequestLog)
     # The receivers first: a storm's requests then match their route at once.
     ingest_routes.mount(app, runtime)
     app.include_router(api_v1)
     app.include_router(slack_routes(runtime, dispatch))
     app.state.socket_mode = holder
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    app.include_router(operations.router)
     install_web(app, runtime)
 
     return app

@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from watchkeep import logs
 from watchkeep.config import Settings
 from watchkeep.core import accounts, tokens
 from watchkeep.db import migrate
@@ -70,6 +71,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
             port=args.port or settings.port,
             log_level="info",
             proxy_headers=True,
+            # Each request is logged once, with its id, by `watchkeep.request_log`; in JSON
+            # mode uvicorn's own lines go through the same handler (no config of its own).
+            access_log=False,
+            log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         )
     finally:
         if fake_slack is not None:
@@ -79,6 +84,17 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     runtime = _runtime(args)
     worker = runtime.worker()
+    settings = runtime.settings
+    if settings.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        # No token here: bind it to a private address (the default is loopback only).
+        start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
+        log.info(
+            "worker metrics on http://%s:%s/metrics",
+            settings.worker_metrics_host,
+            settings.worker_metrics_port,
+        )
 
     def stop(*_: object) -> None:
         log.info("stopping worker")
@@ -119,6 +135,14 @@ def cmd_create_token(args: argparse.Namespace) -> None:
         _, token = tokens.create_token(session, user, name=args.name, now=runtime.clock.now())
     print(f"API token for {user.email} ({user.role.value}); it is shown only once:")
     print(token)
+
+
+def _log_format() -> logs.LogFormat:
+    """WATCHKEEP_LOG_FORMAT, read before anything else so every line uses it."""
+    try:
+        return Settings().log_format
+    except ValueError as exc:
+        sys.exit(f"bad setting: {exc}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,8 +189,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(_log_format())
     args = build_parser().parse_args(argv)
     args.handler(args)

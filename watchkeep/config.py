@@ -14,6 +14,7 @@ import secrets
 import stat
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,16 @@ class Settings(BaseSettings):
     # token and its lock (another replica takes over within about this long).
     run_socket_mode: bool = True
     socket_mode_poll_seconds: float = Field(default=5.0, gt=0)
+
+    # Operations: log lines as plain text or JSON; who may read /metrics besides admins'
+    # API tokens; how recent a worker's heartbeat must be for /readyz (0: not asked).
+    log_format: Literal["plain", "json"] = "plain"
+    metrics_token: str | None = None
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    ready_worker_seconds: float = Field(default=60.0, ge=0)
+    # `watchkeep worker` has no web server: its counters, when asked, on a port of their own.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
 
     # At least the web thread pool (40) plus the worker's threads, so connections are kept.
     db_pool_size: int = Field(default=50, ge=1)

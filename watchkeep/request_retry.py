@@ -34,7 +34,10 @@ class RetryLostConnection:
         body, disconnected = await _read_body(receive)
         # One id for every run of this request, so a run can tell its own earlier work
         # (a Slack request's receipt) from another request's.
-        scope = {**scope, "state": {**(scope.get("state") or {}), "request_id": uuid.uuid4().hex}}
+        # (`request_log` makes it, when it runs outside this middleware.)
+        state = scope.get("state") or {}
+        request_id = state.get("request_id") or uuid.uuid4().hex
+        scope = {**scope, "state": {**state, "request_id": request_id}}
         for attempt in (1, 2):
             answered = False
             replayed = False

@@ -40,6 +40,7 @@ class Runtime:
             poll_seconds=s.worker_poll_seconds,
             lease_seconds=s.worker_lease_seconds,
             max_attempts=s.worker_max_attempts,
+            heartbeat_seconds=s.worker_heartbeat_seconds,
         )
         return Worker(self.db, self.handlers, self.clock, options)
 

@@ -153,3 +153,39 @@ def test_list_filters_and_pages_newest_first(admin_api: Api, service_id: int) ->
     assert admin_api.get("/api/v1/incidents?status=OPEN").status_code == 422
     assert admin_api.get("/api/v1/incidents?limit=0").status_code == 422
     assert admin_api.get("/api/v1/incidents?limit=201").status_code == 422
+
+
+def test_deep_pages_follow_the_cursor(admin_api: Api, service_id: int) -> None:
+    made = [trigger(admin_api, service_id) for _ in range(7)]
+    admin_api.post(f"/api/v1/incidents/{made[3]['id']}/acknowledge")
+    admin_api.post(f"/api/v1/incidents/{made[5]['id']}/snooze", {"minutes": 30})
+
+    def walk(query: str) -> list[list[int]]:
+        pages, cursor = [], None
+        while True:
+            path = f"/api/v1/incidents?{query}" + (f"&cursor={cursor}" if cursor else "")
+            page = admin_api.get(path).json()
+            pages.append([item["number"] for item in page["items"]])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return pages
+
+    assert walk("limit=3") == [[7, 6, 5], [4, 3, 2], [1]]
+    assert walk("limit=2&status=TRIGGERED&status=SNOOZED") == [[7, 6], [5, 3], [2, 1], []]
+    first = admin_api.get("/api/v1/incidents?limit=3").json()
+    assert (first["total"], first["offset"]) == (7, 0)
+    later = admin_api.get(f"/api/v1/incidents?limit=3&cursor={first['next_cursor']}").json()
+    assert later["total"] == 7, "the total counts the whole filter on every page"
+
+
+def test_a_cursor_the_api_never_gave_is_422(admin_api: Api, service_id: int) -> None:
+    trigger(admin_api, service_id)
+    for query in (
+        "cursor=not-base64!",
+        "cursor=aTox&offset=2",
+        "cursor=aTow",
+        "cursor=" + "A" * 65,
+    ):
+        response = admin_api.get(f"/api/v1/incidents?{query}")
+        assert response.status_code == 422, query
+        assert response.json()["detail"][0]["loc"][-1] == "cursor"

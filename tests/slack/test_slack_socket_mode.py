@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from watchkeep.app import create_app
 from watchkeep.config import Settings
@@ -23,6 +23,7 @@ from watchkeep.fakeslack import (
     Workspace,
     socket_sender,
 )
+from watchkeep.outbox.models import OutboxRow
 from watchkeep.runtime import Runtime, build_runtime
 from watchkeep.slack import socket_mode
 
@@ -65,6 +66,7 @@ def test_a_click_and_a_slash_command_arrive_over_the_websocket(
     message: Message,
     ada: User,
     deliver: Delivery,
+    runtime: Runtime,
 ) -> None:
     turn_on(admin_api, slack)
     agent = slack_server.user_agent(send=socket_sender(slack.sockets))
@@ -72,6 +74,9 @@ def test_a_click_and_a_slash_command_arrive_over_the_websocket(
     now = incident_status(admin_api, incident)
     assert (now["status"], now["acknowledged_by"]["name"]) == ("ACKNOWLEDGED", "Ada Admin")
     assert now["timeline"][-1]["source"] == "slack"
+    with runtime.db.read() as session:
+        [event] = session.scalars(select(OutboxRow).where(OutboxRow.kind == "event")).all()
+    assert len(event.request_id or "") == 32, "the envelope's id follows its change"
     reply = agent.command(
         ada, f"/watchkeep resolve #{incident['number']} disk cleaned", channel="#ops"
     )

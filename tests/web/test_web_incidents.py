@@ -93,6 +93,43 @@ def test_the_list_refreshes_itself_as_a_fragment(pages: Pages, trigger: Callable
     assert "Fresh incident" in fragment.text
 
 
+def test_an_unchanged_list_refresh_is_a_304(
+    pages: Pages, trigger: Callable[..., int], clock: FrozenClock
+) -> None:
+    first = trigger("Checkout 502s")
+    refresh = {"HX-Request": "true", "HX-Target": "incident-list"}
+    fragment = pages.get("/incidents?status=open", headers=refresh)
+    etag = fragment.headers["etag"]
+    assert fragment.headers["cache-control"] == "private, no-cache"
+
+    again = pages.get("/incidents?status=open", headers={**refresh, "If-None-Match": etag})
+    assert (again.status_code, again.text, again.headers["etag"]) == (304, "", etag)
+
+    # Any change the list shows is a new answer, at the same frozen time too.
+    pages.get(f"/incidents/{first}")
+    pages.submit(f"/incidents/{first}/acknowledge")
+    changed = pages.get("/incidents?status=open", headers={**refresh, "If-None-Match": etag})
+    assert changed.status_code == 200
+    assert "Acknowledged" in changed.text
+    assert changed.headers["etag"] != etag
+    other_filter = pages.get("/incidents?status=all", headers={**refresh, "If-None-Match": etag})
+    assert other_filter.status_code == 200
+
+
+def test_older_pages_follow_the_last_incident_shown(
+    pages: Pages, trigger: Callable[..., int]
+) -> None:
+    ids = [trigger(f"Incident {n}") for n in range(1, 53)]
+    first = pages.get("/incidents")
+    assert f'page=2&before={ids[2]}">Older' in first.text
+    older = text_of(pages.get(f"/incidents?page=2&before={ids[2]}"))
+    assert "Page 2 of 2" in older
+    assert rows(older).index("Incident 2") < rows(older).index("Incident 1")
+    assert "Incident 3" not in rows(older)
+    # A typed page number still works (an offset).
+    assert "Incident 2" in rows(text_of(pages.get("/incidents?page=2")))
+
+
 def test_titles_are_shown_as_text_never_run(pages: Pages, trigger: Callable[..., int]) -> None:
     evil = trigger("<script>alert(1)</script>")
     for page in (pages.get("/incidents"), pages.get(f"/incidents/{evil}")):

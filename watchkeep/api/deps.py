@@ -24,6 +24,8 @@ from watchkeep.core.text import PROBLEM, first_unstorable, storable
 from watchkeep.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `watchkeep create-token`")
+# The bearer credentials a request carries, if any (checked by `authenticate`).
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 # Dependencies that do no I/O are async: a sync one costs a thread-pool hop per request.

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,21 +79,63 @@ def find_open_by_dedup_key(session: Session, service_id: int, dedup_key: str) ->
 
 
 def list_incidents(
-    session: Session, where: IncidentFilter, *, scope: Scope, limit: int, offset: int
+    session: Session,
+    where: IncidentFilter,
+    *,
+    scope: Scope,
+    limit: int,
+    offset: int = 0,
+    before: int | None = None,
 ) -> tuple[Sequence[Incident], int]:
-    """Newest first, and the total that matches the filter, of what `scope` may see."""
-    conditions = [incident_condition(scope)]
-    if where.statuses:
+    """Newest first, and the total that matches the filter, of what `scope` may see.
+
+    `before` (an incident id) answers the page after that incident (keyset
+    pagination): unlike a deep `offset`, it costs the same on every page.
+    """
+    conditions = _conditions(where, scope)
+    total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
+    return session.scalars(_page_query(where, scope, limit, offset, before)).all(), total
+
+
+def _conditions(
+    where: IncidentFilter, scope: Scope, *, status: bool = True
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [incident_condition(scope)]
+    if status and where.statuses:
         conditions.append(Incident.status.in_(where.statuses))
     if where.urgencies:
         conditions.append(Incident.urgency.in_(where.urgencies))
     if where.service_ids:
         conditions.append(Incident.service_id.in_(where.service_ids))
-    total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
-    query = (
-        select(Incident).where(*conditions).order_by(Incident.id.desc()).limit(limit).offset(offset)
-    )
-    return session.scalars(query).all(), total
+    return conditions
+
+
+def _page_query(
+    where: IncidentFilter, scope: Scope, limit: int, offset: int, before: int | None
+) -> Select:
+    newest = Incident.id.desc()
+    after = [Incident.id < before] if before is not None else []
+    statuses = sorted(set(where.statuses))
+    if len(statuses) <= 1:
+        # One status (or none): the (status, id) index, or the primary key, is read in
+        # order from the newest and the walk stops at the page's end.
+        query = select(Incident).where(*_conditions(where, scope), *after)
+        return query.order_by(newest).limit(limit).offset(offset)
+    # Several statuses (the open list): no single index walk yields them in id order,
+    # and a plain IN makes both databases sort every match. So each status yields its
+    # own newest `offset + limit` from the index, and only those few are merged.
+    others = [*_conditions(where, scope, status=False), *after]
+    branches = [
+        select(Incident.id)
+        .where(Incident.status == status, *others)
+        .order_by(newest)
+        .limit(offset + limit)
+        .subquery()
+        for status in statuses
+    ]
+    ids = union_all(*(select(branch.c.id) for branch in branches)).subquery()
+    query = select(Incident).join(ids, ids.c.id == Incident.id)
+    return query.order_by(newest).limit(limit).offset(offset)
 
 
 def timeline(session: Session, incident_id: int) -> Sequence[TimelineEvent]:

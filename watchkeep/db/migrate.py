@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -34,13 +35,31 @@ def upgrade(db: Database, revision: str = "heads") -> None:
             connection.commit()
         try:
             config.attributes["connection"] = connection
+            before = set(MigrationContext.configure(connection).get_current_heads())
             command.upgrade(config, revision)
+            if set(MigrationContext.configure(connection).get_current_heads()) != before:
+                refresh_statistics(db, connection)
         finally:
             if db.is_sqlite:
                 _sqlite_foreign_keys(connection, on=True)
             else:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_LOCK})
                 connection.commit()
+
+
+def refresh_statistics(db: Database, connection: Connection) -> None:
+    """Give the query planner fresh statistics after the schema changed.
+
+    A new index is only chosen well once the planner knows how selective it is: on
+    SQLite without statistics a status filter may sort every match instead of reading
+    the (status, id) index in order. SQLite's ANALYZE samples at most
+    `analysis_limit` rows per index, so it stays quick on a large database.
+    """
+    connection.commit()
+    if db.is_sqlite:
+        connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+    connection.exec_driver_sql("ANALYZE")
+    connection.commit()
 
 
 def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
@@ -63,6 +82,14 @@ def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
 def current_revisions(db: Database) -> set[str]:
     with db.engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads())
+
+
+@cache
+def shipped_heads() -> frozenset[str]:
+    """The revisions this code's migrations end at (they cannot change while it runs)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 
 def head_revisions(db: Database) -> set[str]:

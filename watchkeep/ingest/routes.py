@@ -38,6 +38,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match, Mount, Route
 from starlette.types import Receive, Scope, Send
 
+from watchkeep import metrics
 from watchkeep.ingest import (
     alertmanager,
     datadog,
@@ -64,7 +65,7 @@ async def enqueue(request: Request) -> JSONResponse:
         event = events_v2.parse(await request.body())
         await _ingest(request, event.routing_key, IntegrationType.EVENTS_API_V2, event.read)
     except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
-        return _refusal(exc, key_field="routing_key")
+        return _refusal(exc, IntegrationType.EVENTS_API_V2, key_field="routing_key")
     body = {"status": "success", "message": "Event processed", "dedup_key": event.dedup_key}
     return JSONResponse(body, status_code=202)
 
@@ -77,7 +78,7 @@ async def change_enqueue(request: Request) -> JSONResponse:
             request, routing_key, IntegrationType.EVENTS_API_V2, lambda _: [change]
         )
     except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
-        return _refusal(exc, key_field="routing_key")
+        return _refusal(exc, IntegrationType.EVENTS_API_V2, key_field="routing_key")
     # pdpyras' send_change_event answers the `id`.
     body = {"status": "success", "message": "Change event processed", "id": result.dedup_key}
     return JSONResponse(body, status_code=202)
@@ -99,7 +100,7 @@ def keyed_receiver(
             read = read_body(await request.body())
             results = await _ingest(request, key, integration_type, read)
         except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
-            return _refusal(exc, key_field="key")
+            return _refusal(exc, integration_type, key_field="key")
         return _processed(results)
 
     receive.__doc__ = doc
@@ -160,7 +161,7 @@ async def cloudwatch_sns(request: Request) -> JSONResponse:
         if envelope.type == "SubscriptionConfirmation":
             await run_in_threadpool(verifier.confirm, envelope)
     except (BadEventError, UnknownKeyError, RateLimitedError) as exc:
-        return _refusal(exc, key_field="key")
+        return _refusal(exc, IntegrationType.CLOUDWATCH, key_field="key")
     except httpx.HTTPError as exc:
         body = {"status": "error", "message": f"The SubscribeURL could not be visited: {exc}"}
         return JSONResponse(body, status_code=502)
@@ -210,6 +211,7 @@ async def _opsgenie(request: Request, parse: Callable[[bytes], AlertEvent]) -> J
 def _opsgenie_refusal(
     exc: BadEventError | UnknownKeyError | RateLimitedError, request_id: str, took: float
 ) -> JSONResponse:
+    _count(IntegrationType.OPSGENIE, _refusal_outcome(exc))
     common = {"took": round(took, 3), "requestId": request_id}
     if isinstance(exc, BadEventError):
         body = {
@@ -229,7 +231,20 @@ async def _ingest(
     request: Request, key: str, integration_type: IntegrationType, read: Reader
 ) -> list[intake.Result]:
     writer: IngestWriter = request.app.state.ingest_writer
-    return await writer.apply(IngestRequest(key, integration_type, read))
+    results = await writer.apply(IngestRequest(key, integration_type, read))
+    for result in results:
+        _count(integration_type, result.outcome)
+    return results
+
+
+def _refusal_outcome(exc: Exception) -> str:
+    if isinstance(exc, BadEventError):
+        return "invalid"
+    return "unknown_key" if isinstance(exc, UnknownKeyError) else "throttled"
+
+
+def _count(integration_type: IntegrationType, outcome: str) -> None:
+    metrics.INGEST_EVENTS.labels(integration_type.value, outcome).inc()
 
 
 def _processed(results: list[intake.Result]) -> JSONResponse:
@@ -249,8 +264,12 @@ def _processed(results: list[intake.Result]) -> JSONResponse:
 
 
 def _refusal(
-    exc: BadEventError | UnknownKeyError | RateLimitedError, *, key_field: str
+    exc: BadEventError | UnknownKeyError | RateLimitedError,
+    integration_type: IntegrationType,
+    *,
+    key_field: str,
 ) -> JSONResponse:
+    _count(integration_type, _refusal_outcome(exc))
     if isinstance(exc, BadEventError):
         errors = [f"{field}: {message}" for field, message in exc.problems]
         body = {"status": "invalid event", "message": "Event object is invalid", "errors": errors}
@@ -267,16 +286,21 @@ def _refusal(
     return JSONResponse(body, status_code=429, headers=headers)
 
 
+_KEY_IN_PATH = re.compile(r"(/ingest/[a-z_]+/[0-9a-f]{12})[0-9a-f]+")
+
+
+def masked_path(path: str) -> str:
+    """`path` with the secret part of a receiver URL's key cut off, for logs."""
+    return _KEY_IN_PATH.sub(r"\1…", path)
+
+
 class _HideKeys(logging.Filter):
     """Keeps access logs from recording the secret part of keys in receiver URLs."""
-
-    _KEY_IN_PATH = re.compile(r"(/ingest/[a-z_]+/[0-9a-f]{12})[0-9a-f]+")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                self._KEY_IN_PATH.sub(r"\1…", arg) if isinstance(arg, str) else arg
-                for arg in record.args
+                masked_path(arg) if isinstance(arg, str) else arg for arg in record.args
             )
         return True
 

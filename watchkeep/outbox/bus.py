@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from watchkeep import logs
 from watchkeep.outbox import keys, store
 from watchkeep.outbox.kinds import JobKind
 
@@ -68,5 +69,7 @@ class EventBus:
         """The batch handler of `JobKind.EVENT`: every event to every subscriber."""
         for job in jobs:
             event = DomainEvent.from_payload(job.payload)
-            for subscriber in self._subscribers:
-                subscriber(session, event, now)
+            # What the subscribers enqueue (a Slack post, a timer) carries the request id.
+            with logs.bound_request_id(job.request_id):
+                for subscriber in self._subscribers:
+                    subscriber(session, event, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, func, or_, select
@@ -80,3 +81,29 @@ def counts_by_state(session: Session, key_prefix: str) -> dict[OutboxState, int]
     counts = dict.fromkeys(OutboxState, 0)
     counts.update(dict(rows.all()))
     return counts
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """One kind's rows: due now and waiting, due later (timers), failed; and since
+    when the oldest due row has waited."""
+
+    kind: str
+    due: int
+    scheduled: int
+    failed: int
+    oldest_due_at: datetime | None
+
+
+def backlog(session: Session, now: datetime) -> list[Backlog]:
+    """Every kind with rows, as one grouped query (for `/metrics`)."""
+    is_due = OutboxRow.due_at <= now
+    pending = OutboxRow.state == OutboxState.PENDING
+    query = select(
+        OutboxRow.kind,
+        func.count().filter(pending, is_due),
+        func.count().filter(pending, ~is_due),
+        func.count().filter(OutboxRow.state == OutboxState.FAILED),
+        func.min(OutboxRow.due_at).filter(pending, is_due),
+    ).group_by(OutboxRow.kind)
+    return [Backlog(*row) for row in session.execute(query)]

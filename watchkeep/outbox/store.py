@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from watchkeep import logs
 from watchkeep.db.engine import OUTBOX_TOUCHED
 from watchkeep.outbox.kinds import JobKind
 from watchkeep.outbox.models import OutboxRow, OutboxState
@@ -53,6 +54,8 @@ class Job:
     # The last worker to claim this row died (or hung) holding it: whatever it was
     # doing may or may not have happened, so a handler calling out checks first.
     taken_over: bool = False
+    # The request whose change enqueued the row, so the worker's log lines name it.
+    request_id: str | None = None
 
 
 def _first_of_its_key() -> ColumnElement[bool]:
@@ -116,6 +119,8 @@ def _values(
         "due_at": due_at or now,
         "attempts": 0,
         "created_at": now,
+        # A request's change, or a job run for one, passes its id on to what it enqueues.
+        "request_id": logs.current_request_id(),
     }
 
 
@@ -160,6 +165,7 @@ def claim(
                 lease,
                 row.created_at,
                 taken_over,
+                row.request_id,
             )
         )
     return jobs

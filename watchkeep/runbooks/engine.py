@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from watchkeep import outbox
+from watchkeep import metrics, outbox
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
 from watchkeep.core.errors import ConflictError
@@ -244,6 +244,7 @@ class Engine:
             step.status, step.result, step.finished_at = StepStatus.SUCCEEDED, result, now
             _record_outcome(session, loaded, result, now)
             _advance(session, loaded, position, now, due)
+        metrics.RUNBOOK_STEPS.labels(loaded.step["operation"], "ok").inc()
 
     def _settle_failure(
         self, context: JobContext, loaded: _Loaded, position: int, failure: StepFailed
@@ -277,6 +278,8 @@ class Engine:
                 _advance(session, loaded, position, now, None)
             else:
                 run.status, run.error, run.finished_at = RunStatus.FAILED, message, now
+        outcome = "skipped" if skip else "failed"
+        metrics.RUNBOOK_STEPS.labels(loaded.step["operation"], outcome).inc()
 
 
 def _start_step(session: Session, run_id: int, position: int, now: datetime) -> _Loaded | None:

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookClient
 
+from watchkeep import metrics
 from watchkeep.db import engine
 from watchkeep.slack.errors import (
     SlackError,
@@ -41,7 +42,8 @@ class SlackGateway:
         try:
             response = self._client.api_call(method, **_arguments(token, method, params))
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-            raise _typed(method, exc) from exc
+            raise _counted(_typed(method, exc)) from exc
+        _count(method, "ok")
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     async def acall(self, token: str, method: str, **params: Any) -> dict[str, Any]:
@@ -51,7 +53,8 @@ class SlackGateway:
                 method, **_arguments(token, method, params)
             )
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-            raise _typed(method, exc) from exc
+            raise _counted(_typed(method, exc)) from exc
+        _count(method, "ok")
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     def exchange_code(
@@ -68,7 +71,8 @@ class SlackGateway:
                 redirect_uri=redirect_uri,
             )
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-            raise _typed(method, exc) from exc
+            raise _counted(_typed(method, exc)) from exc
+        _count(method, "ok")
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     def respond(self, response_url: str, **message: Any) -> None:
@@ -78,15 +82,19 @@ class SlackGateway:
         try:
             response = WebhookClient(response_url, timeout=self.timeout).send(**message)
         except (SlackClientError, OSError, TimeoutError) as exc:
-            raise SlackTransientError(method, exc.__class__.__name__, str(exc)[:200]) from exc
+            error = SlackTransientError(method, exc.__class__.__name__, str(exc)[:200])
+            raise _counted(error) from exc
         status = response.status_code
         if status == 429:
-            raise SlackRateLimitedError(method, _seconds(response.headers.get("Retry-After")))
+            retry_after = _seconds(response.headers.get("Retry-After"))
+            raise _counted(SlackRateLimitedError(method, retry_after))
         if status >= 500:
-            raise SlackTransientError(method, f"http_{status}")
+            raise _counted(SlackTransientError(method, f"http_{status}"))
         if status >= 400:
             # Expired (30 minutes) or used five times: nobody is waiting for it any more.
-            raise SlackPermanentError(method, f"http_{status}", str(response.body)[:200])
+            detail = str(response.body)[:200]
+            raise _counted(SlackPermanentError(method, f"http_{status}", detail))
+        _count(method, "ok")
 
 
 def _arguments(token: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -101,6 +109,18 @@ def _arguments(token: str, method: str, params: dict[str, Any]) -> dict[str, Any
 
 # Methods that only read: asking again changes nothing.
 _READS = ("auth.test", ".info", ".list", ".history", ".replies", ".lookupByEmail")
+
+
+def _count(method: str, outcome: str) -> None:
+    metrics.SLACK_CALLS.labels(method, outcome).inc()
+
+
+def _counted(error: SlackError) -> SlackError:
+    """Count a failed call by what Slack said: 429, or its error code (`channel_not_found`,
+    `http_503`, or the exception class of a call that never got an answer)."""
+    outcome = "429" if isinstance(error, SlackRateLimitedError) else error.error
+    _count(error.method, outcome[:64])
+    return error
 
 
 def _typed(method: str, exc: Exception) -> SlackError:

@@ -35,6 +35,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.concurrency import run_in_threadpool
 
+from watchkeep import logs
 from watchkeep.db import engine
 from watchkeep.db.leader import LeaderLock
 from watchkeep.slack import credentials
@@ -179,18 +180,26 @@ class SocketModeHolder:
                 replay.first_envelope, runtime.db, envelope_id, request_id, runtime.clock.now()
             )
 
-        for attempt in (1, 2):
-            with engine.ledger() as done:
-                answer = await self.dispatch.dispatch(kind, payload, first_delivery)
-            failure = answer.failure
-            if (
-                failure is None
-                or attempt == 2
-                or done.effects
-                or not engine.lost_connection_before_commit(failure)
-            ):
-                break
-            log.warning("Socket Mode envelope %s lost its database connection; again", envelope_id)
+        # The envelope's id follows its change into the outbox, as a request's does.
+        with logs.bound_request_id(request_id):
+            for attempt in (1, 2):
+                with engine.ledger() as done:
+                    answer = await self.dispatch.dispatch(kind, payload, first_delivery)
+                failure = answer.failure
+                if (
+                    failure is None
+                    or attempt == 2
+                    or done.effects
+                    or not engine.lost_connection_before_commit(failure)
+                ):
+                    break
+                log.warning("Socket Mode envelope %s lost its connection; again", envelope_id)
+            log.info(
+                "Socket Mode %s envelope %s handled",
+                kind,
+                envelope_id,
+                extra={"kind": kind, "envelope_id": envelope_id},
+            )
         return answer
 
     def _stored_token(self) -> str | None:

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from watchkeep import metrics
 from watchkeep.outbox import queries, store
 from watchkeep.slack import schedule
 from watchkeep.slack.lanes import Lane
@@ -94,6 +95,7 @@ def admit(
     else:
         _add_waiters(session, key, [(job_id, channel, urgency, wake_at)], now)
     lane.save()
+    _waited(method, projected[job_id] - t)
     return Turn(False, wake_at)
 
 
@@ -118,6 +120,9 @@ def place(
     projected = schedule.project(limits, lane.state, waiters, t)
     _hurry(session, others, projected)
     turns = {w.ident: _datetime(projected[w.ident]) for w in new}
+    for w in new:
+        if projected[w.ident] > t + EPSILON:
+            _waited(method, projected[w.ident] - t)
     _add_waiters(session, key, [(w.ident, w.channel, w.urgency, turns[w.ident]) for w in new], now)
     lane.save()
     return turns
@@ -230,10 +235,16 @@ def take_now(
     t = now.timestamp()
     at = schedule.earliest(limits, lane.state, channel, t)
     if at > t + EPSILON:
+        _waited(method, at - t)
         return at - t
     schedule.take(limits, lane.state, channel, t)
     lane.save()
     return 0.0
+
+
+def _waited(method: str, seconds: float) -> None:
+    metrics.SLACK_RATE_LIMIT_WAITS.labels(method).inc()
+    metrics.SLACK_RATE_LIMIT_WAIT_SECONDS.labels(method).observe(seconds)
 
 
 def back_off(

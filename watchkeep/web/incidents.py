@@ -7,7 +7,8 @@ the request.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -24,7 +25,7 @@ from watchkeep.runbooks import manual
 from watchkeep.slack.incident_channel import incident_channel
 from watchkeep.web import incident_view, runbook_history
 from watchkeep.web.auth import Responder, Viewer, WebUser, runtime_of, verify_csrf
-from watchkeep.web.rendering import fields, is_htmx, redirect, render
+from watchkeep.web.rendering import fields, finish, is_htmx, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -61,15 +62,31 @@ def incident_list(
     urgency: str = "",
     service: str = "",
     page: int = 1,
+    before: str = "",
 ) -> Response:
     where, chosen = _filter(status, urgency, service)
     page = max(1, min(page, 10_000))
+    # "Older →" links carry the last incident shown: the next page is then read from
+    # there (keyset) at the cost of the first, however deep; `page` is only its label.
+    before_id = parse_id(before)
+    offset = 0 if before_id else (page - 1) * PAGE_SIZE
     runtime = runtime_of(request)
+    fragment = is_htmx(request) and request.headers.get("HX-Target") == "incident-list"
     with runtime.db.read() as db:
         found, total = incidents.list_incidents(
-            db, where, scope=user.scope(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+            db, where, scope=user.scope(), limit=PAGE_SIZE, offset=offset, before=before_id
         )
-        all_services, _ = services.list_services(db, scope=user.scope(), limit=500, offset=0)
+        if fragment:
+            # The list refreshes itself every few seconds: an unchanged one is a 304.
+            etag = _list_etag(user.id, chosen, page, before_id, found, total)
+            if etag in _etags(request.headers.get("If-None-Match", "")):
+                return finish(request, Response(status_code=304, headers=_refresh_headers(etag)))
+        all_services = (
+            []
+            if fragment
+            else services.list_services(db, scope=user.scope(), limit=500, offset=0)[0]
+        )
+    chosen_page = {**chosen, "page": page, **({"before": before_id} if before_id else {})}
     context: dict[str, Any] = {
         "nav": "incidents",
         "incidents": found,
@@ -77,14 +94,41 @@ def incident_list(
         "page": page,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "chosen": chosen,
-        "query": urlencode({**chosen, "page": page}),
+        "query": urlencode(chosen_page),
+        "older": found[-1].id if len(found) == PAGE_SIZE else None,
         "services": all_services,
         "status_choices": STATUS_CHOICES,
         "urgencies": list(Urgency),
     }
-    if is_htmx(request) and request.headers.get("HX-Target") == "incident-list":
-        return render(request, "fragments/incident_list.html", context)
+    if fragment:
+        return render(
+            request, "fragments/incident_list.html", context, headers=_refresh_headers(etag)
+        )
     return render(request, "incidents/list.html", context)
+
+
+def _list_etag(
+    user_id: int, chosen: dict, page: int, before: int | None, found: Sequence[Any], total: int
+) -> str:
+    """A fingerprint of everything the list fragment shows (and for whom): equal
+    fingerprints render the same HTML, so the browser's copy is still right."""
+    shown = [
+        (i.id, i.number, i.title, i.service.name, i.urgency.value, i.status.value, i.created_at)
+        for i in found
+    ]
+    key = repr((user_id, sorted(chosen.items()), page, before, total, shown))
+    return 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def _etags(header: str) -> set[str]:
+    """The entity tags an If-None-Match header lists."""
+    return {tag.strip() for tag in header.split(",") if tag.strip()}
+
+
+def _refresh_headers(etag: str) -> dict[str, str]:
+    # no-cache: the browser asks every time, sending its ETag; Vary keeps the fragment
+    # and the full page (one URL) apart in its cache.
+    return {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "HX-Request, HX-Target"}
 
 
 def _detail(

@@ -6,6 +6,7 @@ import logging
 import random
 import socket
 import threading
+import time
 import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from watchkeep import logs, metrics
 from watchkeep.clock import Clock
 from watchkeep.db.engine import Database
-from watchkeep.outbox import store
+from watchkeep.outbox import heartbeats, store
 from watchkeep.outbox.store import Job
 from watchkeep.worker.handlers import (
     Handlers,
@@ -37,6 +39,8 @@ class WorkerOptions:
     max_attempts: int = 25
     backoff_base_seconds: float = 1.0
     backoff_cap_seconds: float = 300.0
+    # How often a running worker stamps its heartbeat (`/readyz` reads it).
+    heartbeat_seconds: float = 10.0
 
 
 class Worker:
@@ -90,6 +94,18 @@ class Worker:
         except Exception:
             log.warning("batch of %d %s jobs failed; running them one by one", len(jobs), kind)
             return jobs
+        metrics.OUTBOX_JOBS.labels(kind, "done").inc(len(jobs))
+        log.info(
+            "%d %s jobs done together",
+            len(jobs),
+            kind,
+            extra={
+                "kind": kind,
+                "job_ids": [job.id for job in jobs],
+                # The requests whose changes these rows carry (and pass on to what they enqueue).
+                "request_ids": sorted({job.request_id for job in jobs if job.request_id}),
+            },
+        )
         return []
 
     def drain(self, max_rounds: int = 1000) -> int:
@@ -104,8 +120,12 @@ class Worker:
 
     def run_forever(self) -> None:
         log.info("worker %s started", self.worker_id)
+        next_beat = 0.0
         while not self._stop.is_set():
             try:
+                if time.monotonic() >= next_beat:
+                    self.beat()
+                    next_beat = time.monotonic() + self.options.heartbeat_seconds
                 if self.run_once():
                     continue
                 self._wait_for_work()
@@ -113,7 +133,20 @@ class Worker:
                 # A database blip must not kill the loop; the rows are still there.
                 log.exception("worker round failed; retrying")
                 self._stop.wait(self.options.poll_seconds)
+        self._say_stopped()
         log.info("worker %s stopped", self.worker_id)
+
+    def beat(self) -> None:
+        """Stamp this worker's heartbeat: it is alive and draining the outbox."""
+        with self.db.write() as session:
+            heartbeats.beat(session, self.worker_id, self.clock.now())
+
+    def _say_stopped(self) -> None:
+        try:
+            with self.db.write() as session:
+                heartbeats.stop(session, self.worker_id)
+        except Exception:
+            log.warning("worker %s could not clear its heartbeat", self.worker_id)
 
     def stop(self) -> None:
         self._stop.set()
@@ -130,8 +163,16 @@ class Worker:
         self._wake.clear()
 
     def _run(self, job: Job) -> None:
+        # Lines logged and rows enqueued while the job runs carry its request's id.
+        with logs.bound_request_id(job.request_id):
+            outcome = self._run_job(job)
+        metrics.OUTBOX_JOBS.labels(job.kind, outcome).inc()
+
+    def _run_job(self, job: Job) -> str:
+        """Run one job and record how it ended; answers that outcome's metric label."""
         handler = self.handlers.get(job.kind)
         context = JobContext(job, self.db, self.clock)
+        log.debug("outbox row %s (%s) running", job.id, job.kind, extra={"job_id": job.id})
         try:
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
@@ -140,23 +181,34 @@ class Worker:
                 with self.db.write() as session:
                     if not store.complete(session, job):
                         log.warning("outbox row %s finished after its lease was lost", job.id)
+            log.info(
+                "outbox row %s (%s) done",
+                job.id,
+                job.kind,
+                extra={"job_id": job.id, "kind": job.kind, "attempt": job.attempts},
+            )
+            return "done"
         except LeaseLostError:
             log.warning("outbox row %s: lease lost, its changes were rolled back", job.id)
+            return "lease_lost"
         except RetryLater as exc:
             self._retry(job, str(exc), exc.after_seconds, exc.payload)
+            return "retry"
         except PermanentFailure as exc:
             log.warning("outbox row %s (%s) failed for good: %s", job.id, job.kind, exc)
             with self.db.write() as session:
                 store.fail(session, job, error=str(exc))
+            return "failed"
         except Exception as exc:
             error = "".join(traceback.format_exception_only(exc)).strip()
             if job.attempts >= self.options.max_attempts:
                 log.error("outbox row %s (%s) gave up: %s", job.id, job.kind, error)
                 with self.db.write() as session:
                     store.fail(session, job, error=error)
-            else:
-                log.warning("outbox row %s (%s) will retry: %s", job.id, job.kind, error)
-                self._retry(job, error, None)
+                return "failed"
+            log.warning("outbox row %s (%s) will retry: %s", job.id, job.kind, error)
+            self._retry(job, error, None)
+            return "retry"
 
     def _retry(
         self,
