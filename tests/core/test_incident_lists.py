@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from watchkeep.core import incidents, overview, services
+from watchkeep.core.access import EVERYTHING
 from watchkeep.core.incidents import IncidentFilter
 from watchkeep.core.models import Incident, IncidentStatus, Urgency
 from watchkeep.db import migrate
@@ -58,7 +59,9 @@ def walk(runtime: Runtime, where: IncidentFilter, limit: int) -> list[int]:
     before = None
     while True:
         with runtime.db.read() as db:
-            page, total = incidents.list_incidents(db, where, limit=limit, before=before)
+            page, total = incidents.list_incidents(
+                db, where, scope=EVERYTHING, limit=limit, before=before
+            )
         seen += [incident.id for incident in page]
         if len(page) < limit:
             return seen
@@ -79,8 +82,8 @@ def test_offsets_still_page_and_combine_with_other_filters(any_runtime: Runtime)
     seed(any_runtime, 60)
     where = IncidentFilter(statuses=(T, S), urgencies=(Urgency.HIGH,))
     with any_runtime.db.read() as db:
-        first, total = incidents.list_incidents(db, where, limit=5, offset=0)
-        second, _ = incidents.list_incidents(db, where, limit=5, offset=5)
+        first, total = incidents.list_incidents(db, where, scope=EVERYTHING, limit=5, offset=0)
+        second, _ = incidents.list_incidents(db, where, scope=EVERYTHING, limit=5, offset=5)
         every = db.execute(text("SELECT id, status, urgency FROM incidents")).all()
     expected = sorted(
         (
@@ -97,7 +100,7 @@ def test_offsets_still_page_and_combine_with_other_filters(any_runtime: Runtime)
 def test_the_slash_commands_open_list_is_the_same_query(any_runtime: Runtime) -> None:
     statuses = seed(any_runtime, 50)
     with any_runtime.db.read() as db:
-        found, total = overview.open_incidents(db, limit=5)
+        found, total = overview.open_incidents(db, EVERYTHING, limit=5)
     open_ids = sorted((i for i, s in statuses.items() if s != R), reverse=True)
     assert ([i.id for i in found], total) == (open_ids[:5], len(open_ids))
 
@@ -106,7 +109,7 @@ def test_a_status_page_is_read_from_the_index_without_sorting(runtime: Runtime) 
     """SQLite's plan for one status walks ix_incidents_status_id; no temporary B-tree
     sorts the matches (what made the list 5x slower at 100k incidents)."""
     seed(runtime, 200)
-    query = incidents._page_query(IncidentFilter(statuses=(T,)), 50, 0, None)
+    query = incidents._page_query(IncidentFilter(statuses=(T,)), EVERYTHING, 50, 0, None)
     sql = str(query.compile(runtime.db.engine, compile_kwargs={"literal_binds": True}))
     with runtime.db.engine.connect() as connection:
         plan = [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
@@ -118,7 +121,7 @@ def test_postgresql_merges_the_open_statuses_from_the_index(pg_runtime: Runtime)
     seed(pg_runtime, 200)
     with pg_runtime.db.engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE incidents")
-    query = incidents._page_query(IncidentFilter(statuses=(T, A, S)), 50, 0, None)
+    query = incidents._page_query(IncidentFilter(statuses=(T, A, S)), EVERYTHING, 50, 0, None)
     sql = str(query.compile(pg_runtime.db.engine, compile_kwargs={"literal_binds": True}))
     with pg_runtime.db.engine.connect() as connection:
         connection.exec_driver_sql("SET enable_seqscan = off")
