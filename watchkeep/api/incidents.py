@@ -175,13 +175,18 @@ def create_incident(
     body: IncidentIn, runtime: RuntimeDep, caller: Responder, response: Response
 ) -> IncidentOut:
     """Trigger an incident. An open incident with the same dedup key is answered (200) instead."""
-    with runtime.db.write() as session:
+    actor = caller.actor()
+
+    def work(session: Session) -> tuple[IncidentOut, bool]:
         incident, created = incidents.create_incident(
-            session, **body.model_dump(), actor=caller.actor(), now=runtime.clock.now()
+            session, **body.model_dump(), actor=actor, now=runtime.clock.now()
         )
-        if not created:
-            response.status_code = status.HTTP_200_OK
-        return IncidentOut(**render(incident, runtime))
+        return IncidentOut(**render(incident, runtime)), created
+
+    out, created = runtime.changes.run(work)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return out
 
 
 @router.get("", response_model=Paged[IncidentOut])
@@ -238,16 +243,23 @@ def get_incident(incident_id: Id, runtime: RuntimeDep, _: Reader) -> IncidentDet
         )
 
 
-def _apply(runtime: Runtime, change: Callable[[Session, datetime], Incident]) -> IncidentOut:
-    """One transition in one transaction, answered as the incident now is."""
-    with runtime.db.write() as session:
+def _apply(
+    runtime: Runtime, incident_id: int, change: Callable[[Session, datetime], Incident]
+) -> IncidentOut:
+    """One transition, group-committed (`core.commands`), answered as the incident now is."""
+
+    def work(session: Session) -> IncidentOut:
         return IncidentOut(**render(change(session, runtime.clock.now()), runtime))
+
+    return runtime.changes.run(work, incident_id=incident_id)
 
 
 @router.post("/{incident_id}/acknowledge", response_model=IncidentOut)
 def acknowledge(incident_id: Id, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
     actor = caller.actor()
-    return _apply(runtime, lambda s, now: transitions.acknowledge(s, incident_id, actor, now=now))
+    return _apply(
+        runtime, incident_id, lambda s, now: transitions.acknowledge(s, incident_id, actor, now=now)
+    )
 
 
 @router.post("/{incident_id}/resolve", response_model=IncidentOut)
@@ -256,7 +268,9 @@ def resolve(
 ) -> IncidentOut:
     actor, note = caller.actor(), body.note if body else None
     return _apply(
-        runtime, lambda s, now: transitions.resolve(s, incident_id, actor, now=now, note=note)
+        runtime,
+        incident_id,
+        lambda s, now: transitions.resolve(s, incident_id, actor, now=now, note=note),
     )
 
 
@@ -269,6 +283,7 @@ def snooze(incident_id: Id, body: SnoozeIn, runtime: RuntimeDep, caller: Respond
 
     return _apply(
         runtime,
+        incident_id,
         lambda s, now: transitions.snooze(s, incident_id, actor, now=now, until=until(now)),
     )
 
@@ -276,13 +291,17 @@ def snooze(incident_id: Id, body: SnoozeIn, runtime: RuntimeDep, caller: Respond
 @router.post("/{incident_id}/unsnooze", response_model=IncidentOut)
 def unsnooze(incident_id: Id, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
     actor = caller.actor()
-    return _apply(runtime, lambda s, now: transitions.unsnooze(s, incident_id, actor, now=now))
+    return _apply(
+        runtime, incident_id, lambda s, now: transitions.unsnooze(s, incident_id, actor, now=now)
+    )
 
 
 @router.post("/{incident_id}/reopen", response_model=IncidentOut)
 def reopen(incident_id: Id, runtime: RuntimeDep, caller: Responder) -> IncidentOut:
     actor = caller.actor()
-    return _apply(runtime, lambda s, now: transitions.reopen(s, incident_id, actor, now=now))
+    return _apply(
+        runtime, incident_id, lambda s, now: transitions.reopen(s, incident_id, actor, now=now)
+    )
 
 
 @router.post(
@@ -295,4 +314,4 @@ def add_note(incident_id: Id, body: NoteIn, runtime: RuntimeDep, caller: Respond
         transitions.add_note(session, incident_id, actor, now=now, text=body.text)
         return incidents.get_incident(session, incident_id)
 
-    return _apply(runtime, note)
+    return _apply(runtime, incident_id, note)

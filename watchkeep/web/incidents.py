@@ -126,11 +126,11 @@ def _act(
     field: str = "action",
     values: dict[str, str] | None = None,
 ) -> Response:
-    """Run one change in a write transaction; a refusal re-renders the page with its reason."""
+    """Run one change, group-committed (`core.commands`); a refusal re-renders the page
+    with its reason."""
     runtime = runtime_of(request)
     try:
-        with runtime.db.write() as db:
-            change(db)
+        runtime.changes.run(change, incident_id=incident_id)
     except InvalidTransitionError as exc:
         message = f"Could not {exc.action}: the incident is now {exc.status.value.lower()}."
         return _detail(request, incident_id, errors={"action": message}, status_code=409)

@@ -102,7 +102,8 @@ class SlashCommands:
     async def acknowledge(self, command: Command, form: dict[str, str]) -> dict[str, Any]:
         actor, target = await self._actor_and_target(command.args, form)
         incident = await self.ix.change(
-            lambda s: transitions.acknowledge(s, target, actor, now=self.runtime.clock.now())
+            lambda s: transitions.acknowledge(s, target, actor, now=self.runtime.clock.now()),
+            incident_id=target,
         )
         return replies.ephemeral(f"Acknowledged incident #{incident.number}.")
 
@@ -115,7 +116,10 @@ class SlashCommands:
         )
         note = " ".join(words) or None
         incident = await self.ix.change(
-            lambda s: transitions.resolve(s, target, actor, now=self.runtime.clock.now(), note=note)
+            lambda s: transitions.resolve(
+                s, target, actor, now=self.runtime.clock.now(), note=note
+            ),
+            incident_id=target,
         )
         return replies.ephemeral(f"Resolved incident #{incident.number}.")
 
@@ -126,7 +130,8 @@ class SlashCommands:
         actor, target = await self._actor_and_target(command.args[1:], form)
         now = self.runtime.clock.now()
         incident = await self.ix.change(
-            lambda s: transitions.snooze(s, target, actor, now=now, until=now + length)
+            lambda s: transitions.snooze(s, target, actor, now=now, until=now + length),
+            incident_id=target,
         )
         return replies.ephemeral(f"Snoozed incident #{incident.number} for {command.args[0]}.")
 

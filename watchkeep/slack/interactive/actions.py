@@ -38,7 +38,10 @@ def register(app: AsyncApp, ix: Interactions) -> None:
     async def acknowledge(body: dict, action: dict) -> None:
         incident_id = _incident_id(action)
         actor = await ix.actor(body)
-        await ix.change(lambda s: transitions.acknowledge(s, incident_id, actor, now=clock.now()))
+        await ix.change(
+            lambda s: transitions.acknowledge(s, incident_id, actor, now=clock.now()),
+            incident_id=incident_id,
+        )
 
     @on_click(app, ix, render.ACKNOWLEDGED)
     async def already_acknowledged(body: dict, action: dict) -> None:
@@ -66,7 +69,8 @@ def register(app: AsyncApp, ix: Interactions) -> None:
             raise Refused("That snooze choice is not a number of minutes.")
         until = clock.now() + timedelta(minutes=int(choice))
         await ix.change(
-            lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
+            lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until),
+            incident_id=incident_id,
         )
 
     @on_click(app, ix, render.VIEW)

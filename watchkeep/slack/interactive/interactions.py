@@ -93,15 +93,11 @@ class Interactions:
             log.warning("views.open failed: %s", exc)
             raise Refused("Slack did not let me open the form in time; please try again.") from exc
 
-    async def change(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in one write transaction, committed before Slack gets its answer."""
-
-        def run() -> T:
-            with self.runtime.db.write() as session:
-                return work(session)
-
+    async def change(self, work: Callable[[Session], T], *, incident_id: int | None = None) -> T:
+        """Run `work` through the group commit (`core.commands`), committed before Slack
+        gets its answer; `incident_id` keeps one incident's changes in order."""
         try:
-            return await run_in_threadpool(run)
+            return await self.runtime.changes.apply(work, incident_id=incident_id)
         except InvalidTransitionError as exc:
             raise Refused(explain(exc)) from exc
         except NotFoundError as exc:

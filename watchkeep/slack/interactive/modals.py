@@ -28,7 +28,8 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         note = views.submitted(view, "note")
         actor = await ix.actor(body)
         await ix.change(
-            lambda s: transitions.resolve(s, incident_id, actor, now=clock.now(), note=note)
+            lambda s: transitions.resolve(s, incident_id, actor, now=clock.now(), note=note),
+            incident_id=incident_id,
         )
 
     @on_submit(app, views.SNOOZE, block="minutes")
@@ -40,7 +41,8 @@ def register(app: AsyncApp, ix: Interactions) -> None:
         actor = await ix.actor(body)
         until = clock.now() + timedelta(minutes=minutes)
         await ix.change(
-            lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until)
+            lambda s: transitions.snooze(s, incident_id, actor, now=clock.now(), until=until),
+            incident_id=incident_id,
         )
         return None
 
