@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from watchkeep.core.permissions import Permission, require
 from watchkeep.slack.errors import SlackError
 from watchkeep.slack.interactive import respond
 from watchkeep.slack.interactive.directory import KnownWorkspace, WorkspaceDirectory
-from watchkeep.slack.interactive.identity import resolve_actor
+from watchkeep.slack.interactive.identity import ActorCache, resolve_actor
 
 if TYPE_CHECKING:
     from watchkeep.runtime import Runtime
@@ -54,6 +54,7 @@ class Refused(Exception):
 class Interactions:
     runtime: Runtime
     directory: WorkspaceDirectory
+    actors: ActorCache = field(default_factory=ActorCache)
 
     def workspace(self, body: dict[str, Any]) -> KnownWorkspace:
         team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
@@ -72,7 +73,12 @@ class Interactions:
             )
 
         actor = await resolve_actor(
-            self.runtime.db, workspace.id, body["user"], users_info, self.runtime.clock.now()
+            self.runtime.db,
+            workspace.id,
+            body["user"],
+            users_info,
+            self.runtime.clock.now(),
+            self.actors,
         )
         if actor.user_id is None and workspace.require_mapped_user:
             raise Refused(UNMAPPED)
