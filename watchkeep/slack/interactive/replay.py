@@ -49,13 +49,32 @@ def first_delivery(
     db: Database, body: bytes, headers: Mapping[str, str], request_id: str, now: datetime
 ) -> bool:
     """Record a verified request; False when another request already delivered this one."""
+    receipt = _signed_receipt(body, headers, request_id, now)
+    return _judged(_receipts(db).run(receipt), receipt)
+
+
+async def first_delivery_async(
+    db: Database, body: bytes, headers: Mapping[str, str], request_id: str, now: datetime
+) -> bool:
+    """`first_delivery` for an event loop: no thread waits for the receipt's commit."""
+    receipt = _signed_receipt(body, headers, request_id, now)
+    return _judged(await _receipts(db).apply(receipt), receipt)
+
+
+def _signed_receipt(
+    body: bytes, headers: Mapping[str, str], request_id: str, now: datetime
+) -> _Receipt:
     stamp = headers.get("x-slack-request-timestamp", "")
     digest = hashlib.sha256(stamp.encode() + b":" + body).hexdigest()
     signed_at = datetime.fromtimestamp(int(stamp), UTC)
-    if not _claim(db, digest, request_id, signed_at + SIGNATURE_WINDOW, now):
+    return _Receipt(digest, request_id, signed_at + SIGNATURE_WINDOW, now)
+
+
+def _judged(first: bool, receipt: _Receipt) -> bool:
+    if not first:
+        signed_at = receipt.expires_at - SIGNATURE_WINDOW
         log.warning("refused a replayed Slack request (signed at %s)", signed_at.isoformat())
-        return False
-    return True
+    return first
 
 
 def first_envelope(db: Database, envelope_id: str, request_id: str, now: datetime) -> bool:
