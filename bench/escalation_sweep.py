@@ -119,14 +119,18 @@ def run(label: str, url: str, data_dir: Path, incidents: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=AIM_INCIDENTS)
+    parser.add_argument("--database", choices=["both", "sqlite", "postgresql"], default="both")
     args = parser.parse_args()
     print(
         f"{args.incidents} open incidents; aim: {AIM_INCIDENTS} due steps paged within "
         f"{AIM_SWEEP_SECONDS:.0f} s by one worker"
     )
-    with tempfile.TemporaryDirectory() as data_dir:
-        url = f"sqlite:///{Path(data_dir) / 'bench.db'}"
-        run("sqlite", url, Path(data_dir), args.incidents)
+    if args.database != "postgresql":
+        with tempfile.TemporaryDirectory() as data_dir:
+            url = f"sqlite:///{Path(data_dir) / 'bench.db'}"
+            run("sqlite", url, Path(data_dir), args.incidents)
+    if args.database == "sqlite":
+        return
     with postgres_database() as url, tempfile.TemporaryDirectory() as data_dir:
         if url:
             run("postgresql", url, Path(data_dir), args.incidents)
