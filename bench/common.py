@@ -143,6 +143,8 @@ def cpu_seconds(*pids: int) -> float:
 class Latencies:
     seconds: list[float]
     wall: float
+    # Server CPU seconds used meanwhile, when the benchmark measured it.
+    cpu: float = 0.0
 
     @property
     def rate(self) -> float:
