@@ -13,7 +13,9 @@ batch, which then runs again one change at a time.
 
 On SQLite there is one writer; on PostgreSQL several (`lanes`) run at once, as
 row locks let them, and a change names its incident so that all changes of one
-incident go through the same writer, in order.
+incident go through the same writer, in order. Changes that name none (new
+incidents) share one writer: they all take the incident counter's row lock, so
+spread over several they would only wait on each other's commits.
 """
 
 from __future__ import annotations
@@ -45,13 +47,13 @@ class Changes:
 
     async def apply(self, change: Callable[[Session], T], *, incident_id: int | None = None) -> T:
         """`change`'s result, once committed; raises the DomainError that refused it."""
-        result = await self._group.apply(change, key=incident_id)
+        result = await self._group.apply(change, key=incident_id or 0)
         engine.note_effect()  # committed: the request must never run again
         return result
 
     def run(self, change: Callable[[Session], T], *, incident_id: int | None = None) -> T:
         """`apply` for a caller in a thread."""
-        result = self._group.run(change, key=incident_id)
+        result = self._group.run(change, key=incident_id or 0)
         engine.note_effect()
         return result
 
