@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -94,12 +95,13 @@ def running_server(database_url: str | None, **settings: str) -> Iterator[Server
         )
         token = _cli(env, "create-token", "--email", "bench@example.com").strip().splitlines()[-1]
         log = open(Path(data_dir) / "server.log", "w")  # noqa: SIM115 - closed below
-        server = subprocess.Popen(
-            [sys.executable, "-m", "watchkeep", "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        command = [sys.executable, "-m", "watchkeep", "serve", "--port", str(port)]
+        profile = os.environ.get("BENCH_PROFILE")
+        if profile:
+            # py-spy's collapsed stacks of the server, one file per server run.
+            out = f"{profile}.{port}.txt"
+            command = ["py-spy", "record", "-r", "50", "-f", "raw", "-o", out, "--", *command]
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30
@@ -114,8 +116,9 @@ def running_server(database_url: str | None, **settings: str) -> Iterator[Server
                 time.sleep(0.1)
             yield Server(base, token, env, server.pid)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            # py-spy writes its profile on SIGINT; the server stops on either.
+            server.send_signal(signal.SIGINT if profile else signal.SIGTERM)
+            server.wait(timeout=60)
             log.close()
 
 
@@ -140,6 +143,8 @@ def cpu_seconds(*pids: int) -> float:
 class Latencies:
     seconds: list[float]
     wall: float
+    # Server CPU seconds used meanwhile, when the benchmark measured it.
+    cpu: float = 0.0
 
     @property
     def rate(self) -> float:

@@ -26,7 +26,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from watchkeep.fakeslack import FakeSlackServer
 
-from common import Latencies, free_port, postgres_database, running_server
+from common import Latencies, cpu_seconds, free_port, postgres_database, running_server
 
 SECRET = "bench-signing-secret-0123456789abcdef"
 CLICKERS = 10
@@ -98,7 +98,12 @@ def bare_bolt(bodies: list[str], concurrency: int) -> Latencies:
                 time.sleep(0.1)
             if time.monotonic() > deadline:
                 raise RuntimeError("bare Bolt app did not start")
-        return asyncio.run(drive(f"http://127.0.0.1:{port}/api/slack/actions", bodies, concurrency))
+        cpu = cpu_seconds(server.pid)
+        result = asyncio.run(
+            drive(f"http://127.0.0.1:{port}/api/slack/actions", bodies, concurrency)
+        )
+        result.cpu = cpu_seconds(server.pid) - cpu
+        return result
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -141,7 +146,10 @@ def watchkeep_clicks(
             )
             for i, incident_id in enumerate(ids)
         ]
+        cpu = cpu_seconds(server.pid)
         result = asyncio.run(drive(f"{server.base_url}/api/slack/actions", bodies, concurrency))
+        # Server CPU (its worker included) while the clicks were answered.
+        result.cpu = cpu_seconds(server.pid) - cpu
         acknowledged = api.get(
             "/api/v1/incidents", params={"status": "ACKNOWLEDGED", "limit": 1}
         ).json()["total"]
@@ -174,7 +182,8 @@ def main() -> None:
                 print(
                     f"{label:11} {ours.summary()}   rate/bare {ours.rate / bare.rate:4.2f} "
                     f"(aim ≥ 0.5)   p99/bare {ours.percentile(99) / bare.percentile(99):4.2f} "
-                    f"(aim ≤ 2)"
+                    f"(aim ≤ 2)   server CPU/click {ours.cpu / len(ours.seconds) * 1000:5.2f} ms "
+                    f"vs bare {bare.cpu / len(bare.seconds) * 1000:5.2f} ms"
                 )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from watchkeep.clock import Clock, SystemClock
 from watchkeep.config import Settings
+from watchkeep.core.commands import Changes
 from watchkeep.core.jobs import register_core_jobs
 from watchkeep.crypto import SecretBox
 from watchkeep.db.engine import Database
@@ -27,6 +28,8 @@ class Runtime:
     clock: Clock
     secrets: SecretBox
     slack: SlackAdapter
+    # People's incident changes (API, web, Slack), group-committed.
+    changes: Changes
     handlers: Handlers = field(default_factory=Handlers)
     bus: EventBus = field(default_factory=EventBus)
     # Followers of schedules' handoffs (on-call user groups).
@@ -56,6 +59,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         clock=clock,
         secrets=secrets,
         slack=SlackAdapter(settings, secrets, db, clock),
+        changes=Changes(db),
     )
     runtime.handlers.register_batch(JobKind.EVENT, runtime.bus.dispatch)
     register_core_jobs(runtime.handlers)

@@ -212,16 +212,22 @@ def create_incident(
     body: IncidentIn, runtime: RuntimeDep, caller: Responder, response: Response
 ) -> IncidentOut:
     """Trigger an incident. An open incident with the same dedup key is answered (200) instead."""
-    with runtime.db.write() as session:
-        if not access.visible_service(session, caller.scope(), body.service_id):
+    actor = caller.actor()
+    scope = caller.scope()
+
+    def work(session: Session) -> tuple[IncidentOut, bool]:
+        if not access.visible_service(session, scope, body.service_id):
             # A service whose incidents the caller may not see is as unknown as a missing one.
             raise InvalidInputError("service_id", f"no service with id {body.service_id}")
         incident, created = incidents.create_incident(
-            session, **body.model_dump(), actor=caller.actor(), now=runtime.clock.now()
+            session, **body.model_dump(), actor=actor, now=runtime.clock.now()
         )
-        if not created:
-            response.status_code = status.HTTP_200_OK
-        return IncidentOut(**render(incident, runtime))
+        return IncidentOut(**render(incident, runtime)), created
+
+    out, created = runtime.changes.run(work)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return out
 
 
 class IncidentPage(Paged[IncidentOut]):
@@ -334,11 +340,15 @@ def _apply(
     incident_id: int,
     change: Callable[[Session, datetime], Incident],
 ) -> IncidentOut:
-    """One transition in one transaction, answered as the incident now is; an incident
-    the caller may not see is not found."""
-    with runtime.db.write() as session:
-        access.visible_incident(session, caller.scope(), incident_id)
+    """One transition, group-committed (`core.commands`), answered as the incident now is;
+    an incident the caller may not see is not found."""
+    scope = caller.scope()
+
+    def work(session: Session) -> IncidentOut:
+        access.visible_incident(session, scope, incident_id)
         return IncidentOut(**render(change(session, runtime.clock.now()), runtime))
+
+    return runtime.changes.run(work, incident_id=incident_id)
 
 
 @router.post("/{incident_id}/acknowledge", response_model=IncidentOut)

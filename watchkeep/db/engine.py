@@ -10,7 +10,7 @@ from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -79,6 +79,8 @@ class Database:
         self._write_lock = threading.Lock() if self.is_sqlite else None
         self._commit_listeners: list[Callable[[], None]] = []
         event.listen(self._write_sessions, "after_commit", self._after_commit)
+        if not self.is_sqlite:
+            event.listen(self._write_sessions, "before_commit", _notify_workers)
         # Before the COMMIT is sent: from then on the work may have been applied.
         event.listen(self.engine, "commit", lambda _connection: note_effect())
 
@@ -145,6 +147,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _notify_workers(session: Session) -> None:
+    """PostgreSQL delivers this at commit to every listening worker (`db.notify`)."""
+    if session.info.get(OUTBOX_TOUCHED):
+        session.execute(_NOTIFY_OUTBOX)
+
+
+_NOTIFY_OUTBOX = text("NOTIFY watchkeep_outbox")
 
 
 def _configure_sqlite_connection(dbapi_connection, _record) -> None:

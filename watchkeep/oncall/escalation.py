@@ -34,13 +34,14 @@ is on its way to the subscriber, which settles the state.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from watchkeep import outbox
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
 from watchkeep.core.events import EventType
@@ -53,7 +54,7 @@ from watchkeep.oncall.models import (
     EscalationStep,
     IncidentEscalation,
 )
-from watchkeep.outbox import Job, JobKind
+from watchkeep.outbox import Job, JobKind, bus, store
 from watchkeep.outbox.bus import DomainEvent
 
 ACTIVE, PAUSED, STOPPED, EXHAUSTED = (
@@ -76,18 +77,18 @@ def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
     """The EventBus subscriber: move the incident's escalation on a status change."""
     if event.type not in _HANDLED:
         return
+    known = bus.memo(session, "escalation.batch", event, lambda evs: _Known.load(session, evs))
     # The moment of the change, not of its fan-out: a busy worker must not stretch delays.
-    at = session.scalar(
-        select(TimelineEvent.created_at).where(TimelineEvent.id == event.timeline_event_id)
-    )
-    at = at or now
-    state = session.get(IncidentEscalation, event.incident_id, with_for_update=True)
+    at = known.at.get(event.timeline_event_id) or now
+    state = known.states.get(event.incident_id)
     kind = EventType(event.type)
     if kind in (EventType.TRIGGERED, EventType.REOPENED):
-        _start(session, event.incident_id, state, at, now)
+        known.states[event.incident_id] = _start(session, known, event.incident_id, state, at, now)
     elif state is None:
         if kind is EventType.UNSNOOZED:
-            _start(session, event.incident_id, state, at, now)
+            known.states[event.incident_id] = _start(
+                session, known, event.incident_id, state, at, now
+            )
     elif kind in (EventType.ACKNOWLEDGED, EventType.RESOLVED):
         if state.status in (ACTIVE, PAUSED):
             _settle(state, STOPPED, now)
@@ -102,7 +103,44 @@ def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
             state.paused_remaining_seconds = None
             _schedule(session, state, at + left, now)
         elif state.status in (STOPPED, EXHAUSTED):
-            _start(session, event.incident_id, state, at, now)
+            _start(session, known, event.incident_id, state, at, now)
+
+
+@dataclass
+class _Known:
+    """What the batch's events need, loaded for all of them at once: when each change
+    happened, the escalation rows (locked, in id order) and each incident's policy."""
+
+    at: dict[int, datetime]
+    states: dict[int, IncidentEscalation | None]
+    policies: dict[int, int | None]
+
+    @classmethod
+    def load(cls, session: Session, events: Sequence[DomainEvent]) -> _Known:
+        handled = [e for e in events if e.type in _HANDLED]
+        ids = sorted({e.incident_id for e in handled})
+        if not ids:
+            return cls({}, {}, {})
+        entry_ids = {e.timeline_event_id for e in handled}
+        at = dict(
+            session.execute(
+                select(TimelineEvent.id, TimelineEvent.created_at).where(
+                    TimelineEvent.id.in_(entry_ids)
+                )
+            ).all()
+        )
+        states = session.scalars(
+            select(IncidentEscalation)
+            .where(IncidentEscalation.incident_id.in_(ids))
+            .order_by(IncidentEscalation.incident_id)
+            .with_for_update()
+        )
+        policies = session.execute(
+            select(Incident.id, Service.escalation_policy_id)
+            .join(Service, Service.id == Incident.service_id)
+            .where(Incident.id.in_(ids))
+        ).all()
+        return cls(at, {state.incident_id: state for state in states}, dict(policies))
 
 
 def fire_steps(session: Session, jobs: list[Job], now: datetime) -> None:
@@ -129,6 +167,8 @@ def fire_steps(session: Session, jobs: list[Job], now: datetime) -> None:
         if incident.status is not IncidentStatus.TRIGGERED:
             continue
         _fire(session, incident, state, now, batch)
+    # Every step's timeline entry and event in two multi-row INSERTs, not two per step.
+    events.record_entries(session, batch.entries, now=now)
 
 
 class _Batch:
@@ -141,6 +181,7 @@ class _Batch:
         self.now = now
         self.policies: dict[int, EscalationPolicy | None] = {}
         self.pages: dict[int, paging.StepPage] = {}
+        self.entries: list[events.Entry] = []
 
     def policy(self, policy_id: int | None) -> EscalationPolicy | None:
         if policy_id is None:
@@ -181,14 +222,14 @@ def _fire(
     label = f"Escalation step {index + 1} of {len(policy.steps)} ({policy.name!r})"
     if cycle:
         label += f", repeat {cycle} of {policy.repeat}"
-    events.record(
-        session,
-        incident,
-        EventType.ESCALATED,
-        f"{label}: {paging.describe(page)}",
-        Actor.system(),
-        now=now,
-        data=data,
+    batch.entries.append(
+        events.Entry(
+            incident.id,
+            EventType.ESCALATED,
+            f"{label}: {paging.describe(page)}",
+            Actor.system(),
+            data,
+        )
     )
 
 
@@ -230,20 +271,17 @@ def _wrap(state: IncidentEscalation, policy: EscalationPolicy) -> bool:
 
 def _start(
     session: Session,
+    known: _Known,
     incident_id: int,
     state: IncidentEscalation | None,
     at: datetime,
     now: datetime,
-) -> None:
-    policy_id = session.scalar(
-        select(Service.escalation_policy_id)
-        .join(Incident, Incident.service_id == Service.id)
-        .where(Incident.id == incident_id)
-    )
+) -> IncidentEscalation | None:
+    policy_id = known.policies.get(incident_id)
     if policy_id is None:
         if state is not None and state.status in (ACTIVE, PAUSED):
             _settle(state, STOPPED, now)
-        return
+        return state
     if state is None:
         state = IncidentEscalation(incident_id=incident_id, generation=0, steps_paged=0)
         session.add(state)
@@ -251,6 +289,7 @@ def _start(
     state.step_index = state.cycle = 0
     state.paused_remaining_seconds = None
     _schedule(session, state, at, now)
+    return state
 
 
 def _schedule(session: Session, state: IncidentEscalation, due: datetime, now: datetime) -> None:
@@ -259,7 +298,7 @@ def _schedule(session: Session, state: IncidentEscalation, due: datetime, now: d
     state.generation += 1
     state.next_step_at = due
     state.updated_at = now
-    outbox.enqueue(
+    store.enqueue_with_commit(
         session,
         JobKind.ESCALATION_STEP,
         {"incident_id": state.incident_id, "generation": state.generation},

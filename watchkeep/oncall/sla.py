@@ -22,14 +22,13 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from watchkeep import outbox
 from watchkeep.core import events
 from watchkeep.core.actors import Actor
 from watchkeep.core.events import EventType
 from watchkeep.core.incidents import lock_incidents
 from watchkeep.core.models import Incident, Service, TimelineEvent
 from watchkeep.oncall.models import IncidentSla
-from watchkeep.outbox import Job, JobKind
+from watchkeep.outbox import Job, JobKind, bus, store
 from watchkeep.outbox.bus import DomainEvent
 
 ACKNOWLEDGE, RESOLVE = "acknowledge", "resolve"
@@ -40,14 +39,11 @@ _PRELOADED = "watchkeep.oncall.sla_preloaded"
 
 def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
     """The EventBus subscriber: arm the targets of a newly triggered incident."""
-    if event.type != EventType.TRIGGERED or session.get(IncidentSla, event.incident_id):
+    if event.type != EventType.TRIGGERED:
         return
-    row = session.execute(
-        select(Incident.created_at, Service.ack_sla_minutes, Service.resolve_sla_minutes)
-        .join(Service, Service.id == Incident.service_id)
-        .where(Incident.id == event.incident_id)
-    ).first()
-    if row is None:
+    armed, targets = bus.memo(session, "sla.targets", event, lambda evs: _targets(session, evs))
+    row = targets.get(event.incident_id)
+    if event.incident_id in armed or row is None:
         return
     created_at, ack_minutes, resolve_minutes = row
     ack_due, resolve_due = _due(created_at, ack_minutes), _due(created_at, resolve_minutes)
@@ -56,7 +52,26 @@ def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
     for target, due in ((ACKNOWLEDGE, ack_due), (RESOLVE, resolve_due)):
         if due is not None:
             payload = {"incident_id": event.incident_id, "target": target}
-            outbox.enqueue(session, JobKind.SLA_CHECK, payload, now=now, due_at=due)
+            store.enqueue_with_commit(session, JobKind.SLA_CHECK, payload, now=now, due_at=due)
+
+
+def _targets(session: Session, events) -> tuple[set[int], dict[int, Any]]:
+    """For the batch's new incidents: which are armed already, and what each needs
+    (created_at, the service's targets), in two queries rather than two per event."""
+    ids = {e.incident_id for e in events if e.type == EventType.TRIGGERED}
+    if not ids:
+        return set(), {}
+    armed = set(
+        session.scalars(select(IncidentSla.incident_id).where(IncidentSla.incident_id.in_(ids)))
+    )
+    rows = session.execute(
+        select(
+            Incident.id, Incident.created_at, Service.ack_sla_minutes, Service.resolve_sla_minutes
+        )
+        .join(Service, Service.id == Incident.service_id)
+        .where(Incident.id.in_(ids))
+    )
+    return armed, {row[0]: tuple(row[1:]) for row in rows}
 
 
 def check_targets(session: Session, jobs: list[Job], now: datetime) -> None:

@@ -5,6 +5,11 @@ each event to every subscriber (Slack, escalation, SLA, runbooks) inside the
 transaction that completes the event's row, so what a subscriber enqueues
 exists exactly once per event. One incident's events share an ordering key
 and are fanned out in order.
+
+A batch of events is dispatched in one transaction; what subscribers would
+otherwise load once per event (the workspaces, the batch's incidents) they
+load once per batch through `memo`, in one query for all the batch's events:
+on PostgreSQL every query is a round trip.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -56,6 +61,29 @@ def publish_many(session: Session, events: Sequence[DomainEvent], *, now: dateti
 
 
 Subscriber = Callable[[Session, DomainEvent, datetime], None]
+T = TypeVar("T")
+_BATCH = "watchkeep.bus.batch"
+
+
+@dataclass
+class _Batch:
+    events: Sequence[DomainEvent]
+    loaded: dict[str, Any]
+
+
+def memo(
+    session: Session, key: str, event: DomainEvent, load: Callable[[Sequence[DomainEvent]], T]
+) -> T:
+    """`load(events)` once for the batch being dispatched (outside one: for `event` alone).
+
+    `load` gets every event of the batch, so it can fetch for all at once.
+    """
+    batch = session.info.get(_BATCH)
+    if batch is None:
+        return load([event])
+    if key not in batch.loaded:
+        batch.loaded[key] = load(batch.events)
+    return batch.loaded[key]
 
 
 class EventBus:
@@ -67,9 +95,13 @@ class EventBus:
 
     def dispatch(self, session: Session, jobs: Sequence[store.Job], now: datetime) -> None:
         """The batch handler of `JobKind.EVENT`: every event to every subscriber."""
-        for job in jobs:
-            event = DomainEvent.from_payload(job.payload)
-            # What the subscribers enqueue (a Slack post, a timer) carries the request id.
-            with logs.bound_request_id(job.request_id):
-                for subscriber in self._subscribers:
-                    subscriber(session, event, now)
+        events = [(job, DomainEvent.from_payload(job.payload)) for job in jobs]
+        session.info[_BATCH] = _Batch([event for _, event in events], {})
+        try:
+            for job, event in events:
+                # What the subscribers enqueue (a Slack post, a timer) carries the request id.
+                with logs.bound_request_id(job.request_id):
+                    for subscriber in self._subscribers:
+                        subscriber(session, event, now)
+        finally:
+            session.info.pop(_BATCH, None)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    event,
     exists,
     func,
     insert,
@@ -101,6 +102,35 @@ def enqueue_many(
         rows = [_values(kind, payload, key, now=now, due_at=None) for payload, key in payloads]
         session.connection().execute(_INSERT, rows)
         session.info[OUTBOX_TOUCHED] = True
+
+
+def enqueue_with_commit(
+    session: Session,
+    kind: JobKind,
+    payload: dict[str, Any],
+    *,
+    now: datetime,
+    due_at: datetime | None = None,
+) -> None:
+    """`enqueue` of a row without ordering key whose id nobody needs (a timer), sent
+    with the others of its transaction in one multi-row INSERT just before it commits:
+    a batch of escalation steps or SLA targets costs one round trip, not one each.
+    Not for work inside a SAVEPOINT that may roll back: the row would stay."""
+    pending = session.info.get(_DEFERRED)
+    if pending is None:
+        pending = session.info[_DEFERRED] = []
+        event.listen(session, "before_commit", _insert_deferred, once=True)
+    pending.append(_values(kind, payload, None, now=now, due_at=due_at))
+    session.info[OUTBOX_TOUCHED] = True
+
+
+_DEFERRED = "watchkeep.outbox.deferred"
+
+
+def _insert_deferred(session: Session) -> None:
+    rows = session.info.pop(_DEFERRED, None)
+    if rows:
+        session.connection().execute(_INSERT, rows)
 
 
 def _values(

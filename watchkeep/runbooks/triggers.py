@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from watchkeep import outbox
 from watchkeep.core.models import Incident, IncidentStatus
-from watchkeep.outbox import JobKind, keys, queries
+from watchkeep.outbox import JobKind, bus, keys, queries
 from watchkeep.outbox.bus import DomainEvent
 from watchkeep.outbox.store import Job
 from watchkeep.runbooks import catalog, engine
@@ -29,7 +29,10 @@ REPEAT = "repeat"
 
 
 def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
-    runbooks = [rb for rb in catalog.enabled_runbooks(session) if event.type in _events(rb)]
+    enabled = bus.memo(
+        session, "runbooks.enabled", event, lambda _: catalog.enabled_runbooks(session)
+    )
+    runbooks = [rb for rb in enabled if event.type in _events(rb)]
     if not runbooks:
         return
     incident = session.get(Incident, event.incident_id)

@@ -32,7 +32,7 @@ from watchkeep.core.events import EventType
 from watchkeep.core.models import Incident, IncidentStatus, TimelineEvent, User
 from watchkeep.core.notification_rules import rules_of
 from watchkeep.ingest.context import alert_context
-from watchkeep.outbox import Job, JobKind, keys, queries
+from watchkeep.outbox import Job, JobKind, bus, keys, queries
 from watchkeep.outbox.bus import DomainEvent
 from watchkeep.slack import recovery, render, workspaces
 from watchkeep.slack.delivery import SlackDelivery, response_channel
@@ -50,12 +50,14 @@ DONE = "dm_done"  # the DMs a refresh has updated already
 def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
     key = keys.slack_dm(event.incident_id)
     if event.type == EventType.ESCALATED:
-        entry = session.get(TimelineEvent, event.timeline_event_id)
-        paged = (entry.data or {}).get("paged", []) if entry is not None else []
-        if not paged or not workspaces.list_workspaces(session):
+        pages = bus.memo(session, "slack.dm.pages", event, lambda evs: _pages(session, evs))
+        paged = pages.paged.get(event.timeline_event_id, [])
+        if not paged or not bus.memo(
+            session, "slack.workspaces", event, lambda _: list(workspaces.list_workspaces(session))
+        ):
             return
         for person in paged:
-            user = session.get(User, person["user_id"])
+            user = pages.users.get(person["user_id"])
             if user is not None and rules_of(user).slack_dm:
                 _enqueue_dm(session, event.incident_id, user.id, now, repeat=False)
     elif (
@@ -66,6 +68,26 @@ def on_event(session: Session, event: DomainEvent, now: datetime) -> None:
     ):
         payload = {"incident_id": event.incident_id}
         outbox.enqueue(session, JobKind.SLACK_DM_REFRESH, payload, now=now, ordering_key=key)
+
+
+@dataclass(frozen=True)
+class _Pages:
+    paged: dict[int, list[dict[str, Any]]]  # timeline entry id → who it paged
+    users: dict[int, User]
+
+
+def _pages(session: Session, events) -> _Pages:
+    """Who the batch's escalations paged, and those users, in two queries for all."""
+    ids = {e.timeline_event_id for e in events if e.type == EventType.ESCALATED}
+    if not ids:
+        return _Pages({}, {})
+    rows = session.execute(
+        select(TimelineEvent.id, TimelineEvent.data).where(TimelineEvent.id.in_(ids))
+    )
+    paged = {entry_id: (data or {}).get("paged", []) for entry_id, data in rows}
+    user_ids = {person["user_id"] for people in paged.values() for person in people}
+    users = session.scalars(select(User).where(User.id.in_(user_ids))) if user_ids else []
+    return _Pages(paged, {user.id: user for user in users})
 
 
 def fire_repeats(session: Session, jobs: list[Job], now: datetime) -> None:

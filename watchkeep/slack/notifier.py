@@ -10,6 +10,9 @@ and sleeps until its turn. A refresh renders the incident as it is when it runs,
 so one waiting refresh stands for any number of changes: a storm of changes
 coalesces into the newest update. A channel whose new-incident posts are more
 than its pace lets through in a minute also gets a storm digest (`storm`).
+
+A batch of events loads its incidents, the workspaces and the runbook threads
+once (`bus.memo`), not once per event.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from watchkeep import outbox
 from watchkeep.core.events import EventType
 from watchkeep.core.models import Incident
-from watchkeep.outbox import JobKind, keys, queries, store
+from watchkeep.outbox import JobKind, bus, keys, queries, store
 from watchkeep.outbox.bus import DomainEvent
 from watchkeep.runbooks.models import RunbookThread
 from watchkeep.slack import pacing, routing, storm, throttle, workspaces
@@ -30,10 +33,11 @@ from watchkeep.slack.models import SlackWorkspace
 
 
 def fan_out(session: Session, event: DomainEvent, now: datetime) -> None:
-    incident = session.get(Incident, event.incident_id)
+    incident = _incidents(session, event).get(event.incident_id)
     if incident is None:
         return
-    for position, workspace in enumerate(workspaces.list_workspaces(session)):
+    connected = bus.memo(session, "slack.workspaces", event, lambda _: _workspaces(session))
+    for position, workspace in enumerate(connected):
         if not routing.announces(workspace, incident.urgency):
             continue
         if event.type == EventType.TRIGGERED:
@@ -44,15 +48,44 @@ def fan_out(session: Session, event: DomainEvent, now: datetime) -> None:
         _reply_in_runbook_threads(session, incident, event, now)
 
 
+def _incidents(session: Session, event: DomainEvent) -> dict[int, Incident]:
+    """The batch's incidents with their services, in one query (kept for the batch)."""
+
+    def load(events) -> dict[int, Incident]:
+        ids = {e.incident_id for e in events}
+        found = session.scalars(
+            select(Incident).where(Incident.id.in_(ids)).options(selectinload(Incident.service))
+        )
+        return {incident.id: incident for incident in found}
+
+    return bus.memo(session, "slack.incidents", event, load)
+
+
+def _workspaces(session: Session) -> list[SlackWorkspace]:
+    return list(workspaces.list_workspaces(session))
+
+
+def _threads(session: Session, events) -> dict[int, list[RunbookThread]]:
+    ids = {e.incident_id for e in events if e.type != EventType.TRIGGERED}
+    by_incident: dict[int, list[RunbookThread]] = {}
+    if ids:
+        rows = session.scalars(
+            select(RunbookThread)
+            .where(RunbookThread.incident_id.in_(ids))
+            .order_by(RunbookThread.id)
+        )
+        for thread in rows:
+            by_incident.setdefault(thread.incident_id, []).append(thread)
+    return by_incident
+
+
 def _reply_in_runbook_threads(
     session: Session, incident: Incident, event: DomainEvent, now: datetime
 ) -> None:
     """Threads a runbook started with `ThreadUpdates: true` hear every change, like the
     incident message's own thread (and by the same toggles)."""
-    threads = session.scalars(
-        select(RunbookThread).where(RunbookThread.incident_id == incident.id)
-    ).all()
-    for thread in threads:
+    threads = bus.memo(session, "slack.runbook_threads", event, lambda evs: _threads(session, evs))
+    for thread in threads.get(incident.id, ()):
         if thread.workspace_id is None:
             continue  # a connector's thread: the organisation's bot may not be in its channel
         workspace = session.get(SlackWorkspace, thread.workspace_id)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from watchkeep.core import access, incidents, services, transitions
@@ -179,13 +180,18 @@ def _act(
     field: str = "action",
     values: dict[str, str] | None = None,
 ) -> Response:
-    """Run one change in a write transaction; a refusal re-renders the page with its reason.
-    An incident the user may not see is not found, before anything changes."""
+    """Run one change, group-committed (`core.commands`); a refusal re-renders the page
+    with its reason. An incident the user may not see is not found, before anything
+    changes."""
     runtime = runtime_of(request)
+    scope = user.scope()
+
+    def checked(db: Session) -> object:
+        access.visible_incident(db, scope, incident_id)
+        return change(db)
+
     try:
-        with runtime.db.write() as db:
-            access.visible_incident(db, user.scope(), incident_id)
-            change(db)
+        runtime.changes.run(checked, incident_id=incident_id)
     except InvalidTransitionError as exc:
         message = f"Could not {exc.action}: the incident is now {exc.status.value.lower()}."
         return _detail(request, incident_id, user, errors={"action": message}, status_code=409)

@@ -17,6 +17,7 @@ from typing import Any
 from watchkeep import logs, metrics
 from watchkeep.clock import Clock
 from watchkeep.db.engine import Database
+from watchkeep.db.notify import OutboxListener
 from watchkeep.outbox import heartbeats, store
 from watchkeep.outbox.store import Job
 from watchkeep.worker.handlers import (
@@ -28,6 +29,7 @@ from watchkeep.worker.handlers import (
 )
 
 log = logging.getLogger(__name__)
+LISTENING_POLL_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class Worker:
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(self.options.threads, thread_name_prefix="watchkeep-job")
         db.on_commit(self._wake.set)
+        # PostgreSQL: woken by any process's commit (LISTEN/NOTIFY); polling is the fallback.
+        self._listener = None if db.is_sqlite else OutboxListener(db, self._wake.set)
 
     def run_once(self) -> int:
         """Claim one batch and run it to the end; answers how many jobs ran."""
@@ -121,6 +125,8 @@ class Worker:
     def run_forever(self) -> None:
         log.info("worker %s started", self.worker_id)
         next_beat = 0.0
+        if self._listener is not None:
+            self._listener.start()
         while not self._stop.is_set():
             try:
                 if time.monotonic() >= next_beat:
@@ -151,10 +157,15 @@ class Worker:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        if self._listener is not None:
+            self._listener.stop()
         self._pool.shutdown(wait=True)
 
     def _wait_for_work(self) -> None:
         timeout = self.options.poll_seconds
+        if self._listener is not None and self._listener.listening.is_set():
+            # Notified of every new row: the poll only guards against a lost notification.
+            timeout = max(timeout, LISTENING_POLL_SECONDS)
         with self.db.read() as session:
             due = store.next_due_at(session)
         if due is not None:

@@ -25,7 +25,7 @@ from watchkeep.core.permissions import Permission, require
 from watchkeep.slack.errors import SlackError
 from watchkeep.slack.interactive import respond
 from watchkeep.slack.interactive.directory import KnownWorkspace, WorkspaceDirectory
-from watchkeep.slack.interactive.identity import resolve_actor
+from watchkeep.slack.interactive.identity import ActorCache, resolve_actor
 
 if TYPE_CHECKING:
     from watchkeep.runtime import Runtime
@@ -59,6 +59,7 @@ class Interactions:
     # What the listeners answer ("action:acknowledge", "view:resolve_incident", …): the
     # access test checks each against its table.
     listeners: list[str] = field(default_factory=list)
+    actors: ActorCache = field(default_factory=ActorCache)
 
     def workspace(self, body: dict[str, Any]) -> KnownWorkspace:
         team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
@@ -92,7 +93,12 @@ class Interactions:
             )
 
         actor = await resolve_actor(
-            self.runtime.db, workspace.id, body["user"], users_info, self.runtime.clock.now()
+            self.runtime.db,
+            workspace.id,
+            body["user"],
+            users_info,
+            self.runtime.clock.now(),
+            self.actors,
         )
         if actor.user_id is None and workspace.require_mapped_user:
             raise Refused(UNMAPPED)
@@ -109,15 +115,11 @@ class Interactions:
             log.warning("views.open failed: %s", exc)
             raise Refused("Slack did not let me open the form in time; please try again.") from exc
 
-    async def change(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in one write transaction, committed before Slack gets its answer."""
-
-        def run() -> T:
-            with self.runtime.db.write() as session:
-                return work(session)
-
+    async def change(self, work: Callable[[Session], T], *, incident_id: int | None = None) -> T:
+        """Run `work` through the group commit (`core.commands`), committed before Slack
+        gets its answer; `incident_id` keeps one incident's changes in order."""
         try:
-            return await run_in_threadpool(run)
+            return await self.runtime.changes.apply(work, incident_id=incident_id)
         except InvalidTransitionError as exc:
             raise Refused(explain(exc)) from exc
         except NotFoundError as exc:
@@ -136,7 +138,7 @@ class Interactions:
             access.visible_incident(session, scope, incident_id)
             return work(session)
 
-        return await self.change(checked)
+        return await self.change(checked, incident_id=incident_id)
 
     async def tell(self, body: dict[str, Any], text: str) -> None:
         """A private answer to the clicking user, through the outbox."""

@@ -10,6 +10,9 @@ when the app runs that same request again after losing its database
 connection (`watchkeep.request_retry`), the run finds its own receipt and goes
 on; a receipt is therefore not an effect that would forbid such a run.
 
+Receipts are left through a group commit (`watchkeep.db.group`): a storm of clicks
+leaves its receipts in one write transaction per batch.
+
 Over Socket Mode there is no signature: the receipt is of the envelope's id,
 kept for an hour (Slack redelivers an envelope it saw no ack for, to whichever
 connection is open then).
@@ -23,7 +26,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import weakref
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -33,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from watchkeep.db import engine
 from watchkeep.db.engine import Database
+from watchkeep.db.group import GroupCommit
 from watchkeep.slack.models import SlackRequestReceipt
 
 log = logging.getLogger(__name__)
@@ -49,13 +56,32 @@ def first_delivery(
     db: Database, body: bytes, headers: Mapping[str, str], request_id: str, now: datetime
 ) -> bool:
     """Record a verified request; False when another request already delivered this one."""
+    receipt = _signed_receipt(body, headers, request_id, now)
+    return _judged(_receipts(db).run(receipt), receipt)
+
+
+async def first_delivery_async(
+    db: Database, body: bytes, headers: Mapping[str, str], request_id: str, now: datetime
+) -> bool:
+    """`first_delivery` for an event loop: no thread waits for the receipt's commit."""
+    receipt = _signed_receipt(body, headers, request_id, now)
+    return _judged(await _receipts(db).apply(receipt), receipt)
+
+
+def _signed_receipt(
+    body: bytes, headers: Mapping[str, str], request_id: str, now: datetime
+) -> _Receipt:
     stamp = headers.get("x-slack-request-timestamp", "")
     digest = hashlib.sha256(stamp.encode() + b":" + body).hexdigest()
     signed_at = datetime.fromtimestamp(int(stamp), UTC)
-    if not _claim(db, digest, request_id, signed_at + SIGNATURE_WINDOW, now):
+    return _Receipt(digest, request_id, signed_at + SIGNATURE_WINDOW, now)
+
+
+def _judged(first: bool, receipt: _Receipt) -> bool:
+    if not first:
+        signed_at = receipt.expires_at - SIGNATURE_WINDOW
         log.warning("refused a replayed Slack request (signed at %s)", signed_at.isoformat())
-        return False
-    return True
+    return first
 
 
 def first_envelope(db: Database, envelope_id: str, request_id: str, now: datetime) -> bool:
@@ -78,8 +104,54 @@ def claim_event(
 
 def _claim(db: Database, digest: str, request_id: str, expires_at: datetime, now: datetime) -> bool:
     """Leave a receipt; False when another request's receipt is there already."""
+    return _receipts(db).run(_Receipt(digest, request_id, expires_at, now))
+
+
+@dataclass(frozen=True)
+class _Receipt:
+    digest: str
+    request_id: str
+    expires_at: datetime
+    now: datetime
+
+
+_writers: weakref.WeakKeyDictionary[Database, GroupCommit] = weakref.WeakKeyDictionary()
+_writers_lock = threading.Lock()
+
+
+def _receipts(db: Database) -> GroupCommit[_Receipt, bool]:
+    """The receipts' group commit (`watchkeep.db.group`): a storm of clicks leaves its
+    receipts in one transaction per batch rather than one write transaction each."""
+    with _writers_lock:
+        writer = _writers.get(db)
+        if writer is None:
+            writer = _writers[db] = GroupCommit(
+                lambda batch: _claim_all(db, batch), name="watchkeep-receipts"
+            )
+        return writer
+
+
+def _claim_all(db: Database, batch: list[_Receipt]) -> list[bool]:
+    insert = sqlite_insert if db.is_sqlite else pg_insert
+    receipts = SlackRequestReceipt.__table__
+    now = max(receipt.now for receipt in batch)
     with engine.ledger(), db.write() as session:
-        return _claim_in(session, digest, request_id, expires_at, now)
+        session.execute(delete(receipts).where(receipts.c.expires_at < now))
+        session.execute(
+            insert(receipts).on_conflict_do_nothing(),
+            [
+                {"digest": r.digest, "request_id": r.request_id, "expires_at": r.expires_at}
+                for r in batch
+            ],
+        )
+        owners = dict(
+            session.execute(
+                select(receipts.c.digest, receipts.c.request_id).where(
+                    receipts.c.digest.in_({r.digest for r in batch})
+                )
+            ).all()
+        )
+    return [owners.get(r.digest) == r.request_id for r in batch]
 
 
 def _claim_in(

@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from watchkeep.db import engine
 from watchkeep.slack.interactive import replay
@@ -90,13 +89,8 @@ class SlackEndpoints:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
 
         async def first_delivery() -> bool:
-            return await run_in_threadpool(
-                replay.first_delivery,
-                runtime.db,
-                body,
-                request.headers,
-                request_id,
-                runtime.clock.now(),
+            return await replay.first_delivery_async(
+                runtime.db, body, request.headers, request_id, runtime.clock.now()
             )
 
         return first_delivery
