@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from watchkeep import logs
 from watchkeep.core.errors import DomainError
 from watchkeep.db import engine
 from watchkeep.db.engine import Database
@@ -47,13 +48,13 @@ class Changes:
 
     async def apply(self, change: Callable[[Session], T], *, incident_id: int | None = None) -> T:
         """`change`'s result, once committed; raises the DomainError that refused it."""
-        result = await self._group.apply(change, key=incident_id or 0)
+        result = await self._group.apply(_in_this_request(change), key=incident_id or 0)
         engine.note_effect()  # committed: the request must never run again
         return result
 
     def run(self, change: Callable[[Session], T], *, incident_id: int | None = None) -> T:
         """`apply` for a caller in a thread."""
-        result = self._group.run(change, key=incident_id or 0)
+        result = self._group.run(_in_this_request(change), key=incident_id or 0)
         engine.note_effect()
         return result
 
@@ -68,3 +69,15 @@ class Changes:
                 except DomainError as exc:
                     outcomes.append(exc)
         return outcomes
+
+
+def _in_this_request(change: Callable[[Session], T]) -> Callable[[Session], T]:
+    """`change`, run on the writer thread as part of the request that queued it, so the
+    outbox rows it enqueues carry that request's id."""
+    request_id = logs.current_request_id()
+
+    def bound(session: Session) -> T:
+        with logs.bound_request_id(request_id):
+            return change(session)
+
+    return bound
