@@ -932,3 +932,24 @@ def test_an_unmapped_slack_user_lists_only_organisation_wide_incidents(world: Wo
             "workspace requires one. Ask an admin to add a Watchkeep user with your Slack email.",
         }
     assert world.incident(pair.shared["id"])["status"] == "TRIGGERED"
+
+
+def test_in_a_runbook_channel_run_needs_no_number_but_still_the_rule(world: World) -> None:
+    """`/watchkeep run` in the channel a runbook opened for an incident means that one:
+    to its team; to another team's member the channel is no way in."""
+    pair = world.fresh_pair()
+    assert world.admin.post(f"/api/v1/runbook-runs/{pair.run_id}/retry").status_code == 200
+    world.deliver()
+    [step] = world.admin.get(f"/api/v1/runbook-runs/{pair.run_id}").json()["steps"]
+    channel = "#" + step["result"]["channel_name"]
+    number = pair.owned["number"]
+    answers = {
+        who: world.agent.command(
+            world.users[who], "/watchkeep run Status note", channel=channel
+        ).json()["text"]
+        for who in (Who.OTHER, Who.OWNER)
+    }
+    assert answers[Who.OTHER] == "Name the incident, e.g. `#12`: none is open in this channel."
+    assert answers[Who.OWNER].startswith(f"Started runbook *Status note* for incident #{number}")
+    runs = world.admin.get(f"/api/v1/incidents/{pair.owned['id']}/runbook-runs").json()["items"]
+    assert [run["runbook_id"] for run in runs] == [world.manual_runbook_id, world.runbook_id]
