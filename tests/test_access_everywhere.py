@@ -908,10 +908,15 @@ def test_a_private_team_hides_its_services_from_everyone_else(world: World) -> N
     for who in (Who.ADMIN, Who.OWNER, Who.OTHER):
         listed = [s["name"] for s in world.api[who].get("/api/v1/services").json()["items"]]
         one = world.api[who].get(f"/api/v1/services/{checkout}")
+        about = [
+            world.api[who].get(f"/api/v1/services/{checkout}/{part}").status_code
+            for part in ("alert-settings", "changes")
+        ]
         page = world.browser(who).get("/services").text
         seen = who is not Who.OTHER
         assert listed == (["checkout", "shared"] if seen else ["shared"])
         assert one.status_code == (200 if seen else 404)
+        assert about == [200 if seen else 404] * 2, "its alert settings and change events too"
         assert (f'href="/services/{checkout}"' in page) is seen
         assert world.browser(who).get(f"/services/{checkout}").status_code == (200 if seen else 404)
         assert api_list(world, who, pair) is (Got.SEEN if seen else Got.HIDDEN)
