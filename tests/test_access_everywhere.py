@@ -93,6 +93,8 @@ def expected(case: Case, who: Who) -> Got:
         return Got.SEEN
     if who is Who.OTHER:
         return Got.HIDDEN
+    if case.unmapped is not None:
+        return case.unmapped
     return Got.SEEN if case.through_channel else Got.HIDDEN
 
 
@@ -135,7 +137,8 @@ class World:
     api: dict[Who, Api]
     users: dict[Who, User]
     services: dict[str, int]
-    runbook_id: int
+    runbook_id: int  # "war room": opens a channel for checkout's incidents (it fails)
+    manual_runbook_id: int  # "Status note": run by hand
     apps: list[TestClient] = field(default_factory=list)
     browsers: dict[Who, Browser] = field(default_factory=dict)
     titles: Iterator[int] = field(default_factory=itertools.count)
@@ -194,6 +197,13 @@ class World:
         self.deliver()
         posts = self.slack.response_urls.posts()
         return posts[-1]["text"] if posts else ""
+
+
+STATUS_NOTE = {
+    "name": "Status note",
+    "trigger": {"events": ["manual"]},
+    "steps": [{"operation": "send_message", "channel": "#ops", "message": "On [incident.id]"}],
+}
 
 
 @pytest.fixture(scope="module")
@@ -286,9 +296,22 @@ def world(
         },
     )
     assert runbook.status_code == 201, runbook.text
+    manual = admin.post("/api/v1/runbooks", STATUS_NOTE)
+    assert manual.status_code == 201, manual.text
     deliver()
     agent = slack_server.user_agent(_send_through(client))
-    made = World(runtime, client, slack, agent, deliver, api, users, services, runbook.json()["id"])
+    made = World(
+        runtime,
+        client,
+        slack,
+        agent,
+        deliver,
+        api,
+        users,
+        services,
+        runbook.json()["id"],
+        manual.json()["id"],
+    )
     yield made
     for app in made.apps:
         app.__exit__(None, None, None)
@@ -307,6 +330,8 @@ class Case:
     # An unmapped Slack user gets it: he clicked the message, or typed in its channel.
     through_channel: bool = False
     surface: str = "api"
+    # What Sam gets where it is not the rule's (runbooks run only for Watchkeep users).
+    unmapped: Got | None = None
 
     @property
     def people(self) -> tuple[Who, ...]:
@@ -372,22 +397,105 @@ def api_preview(world: World, who: Who, pair: Pair) -> Got:
     return _answer(response, f"incident {pair.owned['id']} not found")
 
 
-def web_page(path: str, form: dict[str, str] | None = None) -> Run:
-    """GET the page, or POST the form (as the incident page's buttons do)."""
+def _ids(world: World, pair: Pair) -> dict[str, Any]:
+    return {
+        "incident_id": pair.owned["id"],
+        "run_id": pair.run_id,
+        "runbook_id": world.runbook_id,
+        "manual_runbook_id": world.manual_runbook_id,
+    }
+
+
+def api_run(world: World, who: Who, pair: Pair) -> Got:
+    """Start the manual runbook for the owned incident."""
+    body = {"incident_id": pair.owned["id"]}
+    response = world.api[who].post(f"/api/v1/runbooks/{world.manual_runbook_id}/run", body)
+    return _answer(response, f"incident {pair.owned['id']} not found")
+
+
+def web_page(path: str, form: dict[str, str] | None = None, *, done: str = "") -> Run:
+    """GET the page, or POST the form (as the incident page's buttons do). `path` and the
+    form's values may name `_ids`; `done` is on the page it leads to when it acted."""
 
     def run(world: World, who: Who, pair: Pair) -> Got:
-        browser = world.browser(who)
-        url = path.format(incident_id=pair.owned["id"])
+        browser, ids = world.browser(who), _ids(world, pair)
+        url = path.format(**ids)
         if form is None:
             response = browser.get(url)
         else:
             browser.get(f"/incidents/{pair.shared['id']}")  # a page with a CSRF token
-            response = browser.submit(url, form)
+            response = browser.submit(url, {k: v.format(**ids) for k, v in form.items()})
         if response.status_code == 404:
             assert "Not found" in response.text
+            assert not response.history, "the 404 page itself, not a redirect to one"
             return Got.HIDDEN
         assert response.status_code in (200, 403), response.text
-        return Got.SEEN if response.status_code == 200 else Got.REFUSED
+        if response.status_code == 403:
+            return Got.REFUSED
+        assert done.format(**ids) in unescape(response.text)
+        return Got.SEEN
+
+    return run
+
+
+def _offered(page: str, incident: dict[str, Any]) -> bool:
+    return f'<option value="{incident["id"]}"' in page
+
+
+def web_editor(path: str) -> Run:
+    """The runbook editor: its Preview picker offers recent incidents, and the runbook's
+    run history lists runs: both only of incidents the person may see."""
+
+    def run(world: World, who: Who, pair: Pair) -> Got:
+        page = world.browser(who).get(path.format(**_ids(world, pair)))
+        assert page.status_code == 200, page.text
+        assert _offered(page.text, pair.shared), "organisation-wide incidents are offered"
+        offered = _offered(page.text, pair.owned)
+        if "{runbook_id}" in path:
+            listed = f'data-run="{pair.run_id}"' in page.text
+            assert listed is offered, "the history shows the runs of the incidents offered"
+        return Got.SEEN if offered else Got.HIDDEN
+
+    return run
+
+
+def web_last_run(world: World, who: Who, pair: Pair) -> Got:
+    """The runbook list's Last run column: the latest run the person may see."""
+    page = world.browser(who).get("/runbooks").text
+    row = re.search(r'<tr data-runbook="war room">(.*?)</tr>', page, re.S)
+    assert row, page
+    if "FAILED</span>" in row.group(1):  # the pair's run (Slack refused its channel)
+        return Got.SEEN
+    assert "<td>—</td>" in row.group(1), row.group(1)
+    return Got.HIDDEN
+
+
+PREVIEWED = """name: Preview
+trigger: {events: [manual]}
+steps:
+  - Action Type: Slack
+    Operation: Send Message
+    Channel: "#ops"
+    Message: "About [incident.title]"
+"""
+
+
+def web_preview(path: str) -> Run:
+    """The editor's Preview for the owned incident: a hidden one is "not found", as an id
+    that names nothing is."""
+
+    def run(world: World, who: Who, pair: Pair) -> Got:
+        browser, incident_id = world.browser(who), pair.owned["id"]
+        browser.get("/runbooks/new")  # the editor, with a CSRF token
+        form = {"document": PREVIEWED, "incident_id": str(incident_id), "action": "preview"}
+        response = browser.submit(path.format(**_ids(world, pair)), form)
+        text = unescape(response.text)
+        if response.status_code == 422:
+            assert f"incident {incident_id} not found" in text, text
+            return Got.HIDDEN
+        assert response.status_code == 200, text
+        assert f"About {pair.owned['title']}" in text
+        return Got.SEEN
 
     return run
 
@@ -415,7 +523,11 @@ def _told(text: str, number: int) -> Got:
         "Name the incident, e.g. `#12`: none is open in this channel.",
     ):
         return Got.HIDDEN
-    if text == "You can't do that in Watchkeep: the viewer role may not respond.":
+    if text in (
+        "You can't do that in Watchkeep: the viewer role may not respond.",
+        # To Sam: only Watchkeep's responders and admins run runbooks.
+        "There is no manual runbook you may run.",
+    ):
         return Got.REFUSED
     raise AssertionError(f"unexpected answer: {text!r}")
 
@@ -503,6 +615,42 @@ def clicked(button: str, *, option: str | None = None, then: dict[str, str] | No
     return run
 
 
+def run_shortcut(world: World, who: Who, pair: Pair) -> Got:
+    """ "Run runbook" on the owned incident's message: does its form open?"""
+    views = len(world.slack.open_views())
+    message = world.message_of(pair.owned)
+    assert world.agent.message_shortcut(message, "run_runbook", world.users[who]).status == 200
+    opened = world.slack.open_views()[views:]
+    if opened:
+        assert [view.view["callback_id"] for view in opened] == ["run_runbook"]
+        return Got.SEEN
+    return _told(world.last_ephemeral(), pair.owned["number"])
+
+
+def run_submitted(world: World, who: Who, pair: Pair) -> Got:
+    """The form opened while checkout was organisation-wide; payments took it back before
+    the person pressed Run: the submission asks the rule again."""
+    checkout = f"/api/v1/services/{world.services['checkout']}"
+    team_id = world.admin.get(checkout).json()["team"]["id"]
+    assert world.admin.patch(checkout, {"team_id": None}).json()["team"] is None
+    views = len(world.slack.open_views())
+    message, user = world.message_of(pair.owned), world.users[who]
+    world.agent.message_shortcut(message, "run_runbook", user)
+    assert world.admin.patch(checkout, {"team_id": team_id}).json()["team"]["id"] == team_id
+    opened = world.slack.open_views()[views:]
+    if not opened:
+        return _told(world.last_ephemeral(), pair.owned["number"])
+    [form] = opened
+    world.agent.submit(form, user, {"runbook": "Status note"})
+    if not form.closed:
+        return _told(form.errors["runbook"], pair.owned["number"])
+    number = pair.owned["number"]
+    assert world.last_ephemeral().startswith(
+        f"Started runbook *Status note* for incident #{number}"
+    )
+    return Got.SEEN
+
+
 def told_who_acknowledged(world: World, who: Who, pair: Pair) -> Got:
     message = world.message_of(pair.owned)
     world.agent.click(message, "Acknowledged ✓", world.users[who])
@@ -536,6 +684,7 @@ CASES: dict[str, Case] = {
     ),
     "GET /api/v1/runbooks/{runbook_id}/runs": Case(R, api_runbook_runs),
     "POST /api/v1/runbooks/{runbook_id}/preview": Case(R, api_preview),
+    "POST /api/v1/runbooks/{runbook_id}/run": Case(A, api_run),
     # The web UI.
     "GET /incidents": Case(R, web_list, **WEB),
     f"GET {PAGE}": Case(R, web_page(PAGE), **WEB),
@@ -546,6 +695,27 @@ CASES: dict[str, Case] = {
     f"POST {PAGE}/reopen": Case(A, web_page(PAGE + "/reopen", {}), "RESOLVED", **WEB),
     f"POST {PAGE}/notes": Case(A, web_page(PAGE + "/notes", {"text": "x"}), **WEB),
     "GET /services": Case(R, web_services, **WEB),
+    f"POST {PAGE}/run-runbook": Case(
+        A,
+        web_page(
+            PAGE + "/run-runbook",
+            {"runbook_id": "{manual_runbook_id}"},
+            done="Runbook Status note started.",
+        ),
+        **WEB,
+    ),
+    "POST /runbook-runs/{run_id}/retry": Case(
+        A,
+        web_page(
+            "/runbook-runs/{run_id}/retry", {}, done="Run {run_id} retried from its failed step."
+        ),
+        **WEB,
+    ),
+    "GET /runbooks": Case(R, web_last_run, **WEB),
+    "GET /runbooks/new": Case(R, web_editor("/runbooks/new"), **WEB),
+    "GET /runbooks/{runbook_id}": Case(R, web_editor("/runbooks/{runbook_id}"), **WEB),
+    "POST /runbooks": Case(R, web_preview("/runbooks"), **WEB),
+    "POST /runbooks/{runbook_id}": Case(R, web_preview("/runbooks/{runbook_id}"), **WEB),
     # Slash commands.
     "command:incidents": Case(R, typed_incidents, **SLACK),
     "command:status": Case(R, typed_status, **SLACK),
@@ -558,6 +728,11 @@ CASES: dict[str, Case] = {
     ),
     "command:resolve": Case(A, typed("resolve #{n} done", done="Resolved incident #{n}."), **SLACK),
     "command:snooze": Case(A, typed("snooze 1h #{n}", done="Snoozed incident #{n}"), **SLACK),
+    "command:run": Case(
+        A,
+        typed("run status note #{n}", done="Started runbook *Status note* for incident #{n}"),
+        **SLACK,
+    ),
     "command:create": Case(
         R,
         create_form(lambda w, u: w.agent.command(u, "/watchkeep create Down", channel="#payments")),
@@ -585,6 +760,10 @@ CASES: dict[str, Case] = {
         R, create_form(lambda w, u: w.agent.shortcut("create_incident", u)), **SLACK
     ),
     "view:create_incident": Case(A, create_submitted, **SLACK),
+    "shortcut:run_runbook": Case(
+        A, run_shortcut, through_channel=True, unmapped=Got.REFUSED, **SLACK
+    ),
+    "view:run_runbook": Case(A, run_submitted, through_channel=True, unmapped=Got.REFUSED, **SLACK),
 }
 
 # Routes, subcommands and listeners that neither read nor change incidents, and why.
@@ -593,11 +772,15 @@ UNRELATED: dict[str, str] = {
         "POST /api/slack/actions, POST /api/slack/commands, POST /api/integrations/slack/commands"
     ),
     "alert receivers: a key names the service, no person is asking": (
-        "POST /v2/enqueue, POST /ingest/alertmanager/{key}, POST /ingest/webhook/{key}"
+        "POST /v2/enqueue, POST /v2/change/enqueue, POST /ingest/alertmanager/{key}, "
+        "POST /ingest/webhook/{key}, POST /ingest/grafana/{key}, POST /ingest/datadog/{key}, "
+        "POST /ingest/sentry/{key}, POST /ingest/cloudwatch/{key}, POST /v2/alerts, "
+        "POST /v2/alerts/{identifier}/acknowledge, POST /v2/alerts/{identifier}/close"
     ),
     "no incidents": (
         "GET /healthz, GET /, GET /login, POST /login, POST /logout, command:oncall, "
-        "action:incident_view"  # a link: the page it opens follows the rule
+        "action:incident_view, "  # a link: the page it opens follows the rule
+        r"action:re.compile('^incident_link:\\d+$')"  # the alert's links (dashboards, …)
     ),
     "accounts, teams, tokens and profiles": (
         "POST /api/v1/users, GET /api/v1/users, GET /api/v1/users/{user_id}, "
@@ -616,6 +799,7 @@ UNRELATED: dict[str, str] = {
         "DELETE /api/v1/services/{service_id}/integrations/{integration_id}, "
         "POST /api/v1/services/{service_id}/integrations/{integration_id}/rotate, "
         "GET /api/v1/services/{service_id}/alert-settings, "
+        "GET /api/v1/services/{service_id}/changes, "
         "PUT /api/v1/services/{service_id}/alert-settings, "
         "GET /services/new, GET /services/{service_id}, POST /services, "
         "POST /services/{service_id}, POST /services/{service_id}/delete, "
@@ -641,10 +825,21 @@ UNRELATED: dict[str, str] = {
         "GET /escalation-policies/{policy_id}, POST /escalation-policies/{policy_id}/delete, "
         "POST /escalation-policies"
     ),
-    "runbook documents (their runs and previews are above)": (
+    "runbook documents (their runs, previews and the editor's pages are above)": (
         "POST /api/v1/runbooks, GET /api/v1/runbooks, GET /api/v1/runbooks/{runbook_id}, "
         "PUT /api/v1/runbooks/{runbook_id}, PATCH /api/v1/runbooks/{runbook_id}, "
-        "DELETE /api/v1/runbooks/{runbook_id}"
+        "DELETE /api/v1/runbooks/{runbook_id}, POST /runbooks/{runbook_id}/enabled, "
+        "POST /runbooks/{runbook_id}/delete"
+    ),
+    "Slack connections of teams (connectors)": (
+        "POST /api/v1/connectors, GET /api/v1/connectors, "
+        "GET /api/v1/connectors/{connector_id}, PATCH /api/v1/connectors/{connector_id}, "
+        "DELETE /api/v1/connectors/{connector_id}, POST /api/v1/connectors/{connector_id}/test, "
+        "GET /settings/connectors, GET /settings/connectors/new, "
+        "GET /settings/connectors/{connector_id}, POST /settings/connectors, "
+        "POST /settings/connectors/{connector_id}, "
+        "POST /settings/connectors/{connector_id}/delete, "
+        "POST /settings/connectors/{connector_id}/test"
     ),
     "the Slack connection": (
         "GET /api/v1/integrations/slack, PUT /api/v1/integrations/slack, "
@@ -713,10 +908,15 @@ def test_a_private_team_hides_its_services_from_everyone_else(world: World) -> N
     for who in (Who.ADMIN, Who.OWNER, Who.OTHER):
         listed = [s["name"] for s in world.api[who].get("/api/v1/services").json()["items"]]
         one = world.api[who].get(f"/api/v1/services/{checkout}")
+        about = [
+            world.api[who].get(f"/api/v1/services/{checkout}/{part}").status_code
+            for part in ("alert-settings", "changes")
+        ]
         page = world.browser(who).get("/services").text
         seen = who is not Who.OTHER
         assert listed == (["checkout", "shared"] if seen else ["shared"])
         assert one.status_code == (200 if seen else 404)
+        assert about == [200 if seen else 404] * 2, "its alert settings and change events too"
         assert (f'href="/services/{checkout}"' in page) is seen
         assert world.browser(who).get(f"/services/{checkout}").status_code == (200 if seen else 404)
         assert api_list(world, who, pair) is (Got.SEEN if seen else Got.HIDDEN)
@@ -737,3 +937,24 @@ def test_an_unmapped_slack_user_lists_only_organisation_wide_incidents(world: Wo
             "workspace requires one. Ask an admin to add a Watchkeep user with your Slack email.",
         }
     assert world.incident(pair.shared["id"])["status"] == "TRIGGERED"
+
+
+def test_in_a_runbook_channel_run_needs_no_number_but_still_the_rule(world: World) -> None:
+    """`/watchkeep run` in the channel a runbook opened for an incident means that one:
+    to its team; to another team's member the channel is no way in."""
+    pair = world.fresh_pair()
+    assert world.admin.post(f"/api/v1/runbook-runs/{pair.run_id}/retry").status_code == 200
+    world.deliver()
+    [step] = world.admin.get(f"/api/v1/runbook-runs/{pair.run_id}").json()["steps"]
+    channel = "#" + step["result"]["channel_name"]
+    number = pair.owned["number"]
+    answers = {
+        who: world.agent.command(
+            world.users[who], "/watchkeep run Status note", channel=channel
+        ).json()["text"]
+        for who in (Who.OTHER, Who.OWNER)
+    }
+    assert answers[Who.OTHER] == "Name the incident, e.g. `#12`: none is open in this channel."
+    assert answers[Who.OWNER].startswith(f"Started runbook *Status note* for incident #{number}")
+    runs = world.admin.get(f"/api/v1/incidents/{pair.owned['id']}/runbook-runs").json()["items"]
+    assert [run["runbook_id"] for run in runs] == [world.manual_runbook_id, world.runbook_id]

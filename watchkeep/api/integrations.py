@@ -145,9 +145,9 @@ def rotate_key(
 
 
 @router.get("/alert-settings", response_model=AlertSettings)
-def get_alert_settings(service_id: Id, runtime: RuntimeDep, _: Reader) -> AlertSettings:
+def get_alert_settings(service_id: Id, runtime: RuntimeDep, caller: Reader) -> AlertSettings:
     with runtime.db.read() as session:
-        services.get_service(session, service_id)
+        services.visible_service(session, caller.scope(), service_id)
         return AlertSettings(
             severity_urgency=integrations.severity_urgency(session, service_id),
             shown_labels=context.shown_labels(session, service_id),
@@ -184,11 +184,11 @@ class ChangeEventOut(OutModel):
 
 @router.get("/changes", response_model=Paged[ChangeEventOut])
 def list_changes(
-    service_id: Id, runtime: RuntimeDep, _: Reader, page: PageDep
+    service_id: Id, runtime: RuntimeDep, caller: Reader, page: PageDep
 ) -> Paged[ChangeEventOut]:
     """The service's change events (deploys, config changes), newest first."""
     with runtime.db.read() as session:
-        services.get_service(session, service_id)
+        services.visible_service(session, caller.scope(), service_id)
         found, total = changes.list_changes(
             session, service_id, limit=page.limit, offset=page.offset
         )

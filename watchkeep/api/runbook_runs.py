@@ -6,17 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from watchkeep.api.deps import Page, PageDep, Reader, Responder, RuntimeDep
 from watchkeep.api.schemas import OutModel, Paged
 from watchkeep.core import access
-from watchkeep.core.access import Scope
-from watchkeep.core.errors import NotFoundError
 from watchkeep.core.ids import Id
-from watchkeep.core.models import Incident
-from watchkeep.runbooks import engine
+from watchkeep.runbooks import engine, visibility
 from watchkeep.runbooks.models import Runbook, RunbookRun, RunStatus, StepStatus
 
 router = APIRouter(tags=["runbooks"])
@@ -103,29 +100,14 @@ def incident_runs(
 @router.get("/runbook-runs/{run_id}", response_model=RunOut)
 def get_run(run_id: Id, runtime: RuntimeDep, caller: Reader) -> RunOut:
     with runtime.db.read() as session:
-        return run_out.many(session, [_run(session, caller.scope(), run_id)])[0]
+        return run_out.many(session, [visibility.visible_run(session, caller.scope(), run_id)])[0]
 
 
 @router.post("/runbook-runs/{run_id}/retry", response_model=RunOut)
 def retry(run_id: Id, runtime: RuntimeDep, caller: Responder) -> RunOut:
     """Resume a failed run from its failed step (409 unless the run failed)."""
     with runtime.db.write() as session:
-        run = _run(session, caller.scope(), run_id)
+        run = visibility.visible_run(session, caller.scope(), run_id)
         run = engine.retry_run(session, run, runtime.clock.now())
         session.flush()
         return run_out.many(session, [run])[0]
-
-
-def visible_runs(scope: Scope) -> ColumnElement[bool]:
-    """Runs on incidents `scope` may see (`core.access`)."""
-    if scope.admin:
-        return true()
-    return RunbookRun.incident_id.in_(select(Incident.id).where(access.incident_condition(scope)))
-
-
-def _run(session: Session, scope: Scope, run_id: int) -> RunbookRun:
-    """The run, if its incident is one `scope` may see; else not found, like a missing one."""
-    run = session.scalar(select(RunbookRun).where(RunbookRun.id == run_id, visible_runs(scope)))
-    if run is None:
-        raise NotFoundError("runbook run", run_id)
-    return run

@@ -17,15 +17,16 @@ from pydantic import Field
 from sqlalchemy import and_
 
 from watchkeep.api.deps import PageDep, Reader, Responder, RuntimeDep
-from watchkeep.api.runbook_runs import RunOut, run_out, visible_runs
+from watchkeep.api.runbook_runs import RunOut, run_out
 from watchkeep.api.schemas import OutModel, Paged, StrictModel
-from watchkeep.core import access, incidents
+from watchkeep.core import access
 from watchkeep.core.errors import InvalidInputError
 from watchkeep.core.ids import Id
 from watchkeep.core.text import PROBLEM, first_unstorable
 from watchkeep.runbooks import catalog, manual, yaml_text
 from watchkeep.runbooks.models import Runbook, RunbookRun
 from watchkeep.runbooks.permissions import may_write
+from watchkeep.runbooks.visibility import visible_runs
 from watchkeep.slack.runbook_preview import preview_steps
 
 router = APIRouter(tags=["runbooks"])
@@ -214,11 +215,12 @@ class RunIn(StrictModel):
 
 @router.post("/runbooks/{runbook_id}/run", status_code=status.HTTP_201_CREATED)
 def run_runbook(runbook_id: Id, body: RunIn, runtime: RuntimeDep, caller: Responder) -> RunOut:
-    """Start a `manual` runbook for an incident (403 unless the caller may use its
-    connection; 409 when it is not manual, disabled, or its connector refuses it)."""
+    """Start a `manual` runbook for an incident (404 for an incident the caller may not
+    see; 403 unless the caller may use its connection; 409 when it is not manual,
+    disabled, or its connector refuses it)."""
     with runtime.db.write() as session:
         runbook = catalog.get_runbook(session, runbook_id)
-        incident = incidents.get_incident(session, body.incident_id)
+        incident = access.visible_incident(session, caller.scope(), body.incident_id)
         run = manual.start(session, runbook, incident, caller.actor(), runtime.clock.now())
         session.flush()
         return run_out.many(session, [run])[0]

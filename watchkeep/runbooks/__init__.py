@@ -17,4 +17,5 @@ Slack or HTTP.
   the Slack adapter executes the steps (`StepExecutor`).
 - `audience`: AddUsers (`@oncall`, `@<team>`, emails, Slack ids) resolved to people.
 - `summary`: the post-incident summary.
+- `visibility`: the runs someone may see (those on incidents they may see).
 """

@@ -152,7 +152,7 @@ def _detail(
             "notes": incidents.notes(db, incident_id),
             "slack_links": incident_view.slack_links(db, incident_id),
             "incident_channel": incident_channel(db, incident_id),
-            "runbook_runs": runbook_history.runs(db, incident_id=incident_id),
+            "runbook_runs": runbook_history.runs(db, user.scope(), incident_id=incident_id),
             "manual_runbooks": manual.runnable(db, user.role, user.id) if user else [],
             "clocks": incident_view.sla_clocks(incident, runtime.clock.now()),
             "alert": alert_context(db, incident),

@@ -1,5 +1,6 @@
 """Run history as the pages show it: each run with its steps (status, what it did,
-Slack's error) and links to the channels and messages it made."""
+Slack's error) and links to the channels and messages it made. Only the runs on
+incidents the person may see (`runbooks.visibility`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchkeep.core.access import Scope
 from watchkeep.core.connector_models import Connector
-from watchkeep.core.errors import NotFoundError
 from watchkeep.runbooks import engine
 from watchkeep.runbooks.models import Runbook, RunbookRun, RunbookStepRun
+from watchkeep.runbooks.visibility import visible_runs
 from watchkeep.slack.models import SlackWorkspace
 
 HISTORY = 50
@@ -32,17 +34,16 @@ class RunView:
     steps: list[StepView]
 
 
-def get_run(session: Session, run_id: int) -> RunbookRun:
-    run = session.get(RunbookRun, run_id)
-    if run is None:
-        raise NotFoundError("runbook run", run_id)
-    return run
-
-
 def runs(
-    session: Session, *, runbook_id: int | None = None, incident_id: int | None = None
+    session: Session,
+    scope: Scope,
+    *,
+    runbook_id: int | None = None,
+    incident_id: int | None = None,
 ) -> list[RunView]:
-    query = select(RunbookRun).order_by(RunbookRun.id.desc()).limit(HISTORY)
+    query = (
+        select(RunbookRun).where(visible_runs(scope)).order_by(RunbookRun.id.desc()).limit(HISTORY)
+    )
     if runbook_id is not None:
         query = query.where(RunbookRun.runbook_id == runbook_id)
     if incident_id is not None:
@@ -61,13 +62,13 @@ def runs(
     ]
 
 
-def last_runs(session: Session, runbook_ids: list[int]) -> dict[int, RunbookRun]:
-    """Each runbook's latest run."""
+def last_runs(session: Session, scope: Scope, runbook_ids: list[int]) -> dict[int, RunbookRun]:
+    """Each runbook's latest run that `scope` may see."""
     if not runbook_ids:
         return {}
     latest = (
         select(func.max(RunbookRun.id))
-        .where(RunbookRun.runbook_id.in_(runbook_ids))
+        .where(RunbookRun.runbook_id.in_(runbook_ids), visible_runs(scope))
         .group_by(RunbookRun.runbook_id)
     )
     rows = session.scalars(select(RunbookRun).where(RunbookRun.id.in_(latest)))

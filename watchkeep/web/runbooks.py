@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from watchkeep.core import incidents, teams
+from watchkeep.core import access, incidents, teams
 from watchkeep.core.errors import (
     ConflictError,
     InvalidInputError,
@@ -24,7 +24,15 @@ from watchkeep.core.errors import (
     PermissionDeniedError,
 )
 from watchkeep.core.ids import Id, parse_id
-from watchkeep.runbooks import catalog, document, engine, manual, templates, yaml_text
+from watchkeep.runbooks import (
+    catalog,
+    document,
+    engine,
+    manual,
+    templates,
+    visibility,
+    yaml_text,
+)
 from watchkeep.runbooks.models import Runbook
 from watchkeep.runbooks.permissions import may_write
 from watchkeep.slack.runbook_preview import preview_steps
@@ -62,7 +70,7 @@ def runbook_list(request: Request, user: Viewer) -> Response:
         context = {
             "nav": "runbooks",
             "runbooks": found,
-            "last_runs": runbook_history.last_runs(db, [rb.id for rb in found]),
+            "last_runs": runbook_history.last_runs(db, user.scope(), [rb.id for rb in found]),
             "can_write": may_write_any(db, user),
         }
         return render(request, "runbooks/list.html", context)
@@ -101,9 +109,12 @@ def _editor(
     runtime = runtime_of(request)
     with runtime.db.read() as db:
         runbook = catalog.get_runbook(db, runbook_id) if runbook_id is not None else None
+        # The picker and the history show only what the person may see.
+        scope = user.scope()
         recent, _ = incidents.list_incidents(
-            db, incidents.IncidentFilter((), (), ()), limit=20, offset=0
+            db, incidents.IncidentFilter((), (), ()), scope=scope, limit=20, offset=0
         )
+        runs = runbook_history.runs(db, scope, runbook_id=runbook_id) if runbook_id else []
         context = {
             "nav": "runbooks",
             "runbook": runbook,
@@ -112,7 +123,7 @@ def _editor(
             "preview": preview,
             "incident_id": incident_id,
             "recent": recent,
-            "runs": runbook_history.runs(db, runbook_id=runbook_id) if runbook_id else [],
+            "runs": runs,
             "can_write": may_write_any(db, user),
             "operations": _reference(),
             "variables": [f"[incident.{name}]" for name in templates.VARIABLES],
@@ -158,6 +169,8 @@ async def _submit(request: Request, user: WebUser, runbook_id: int | None) -> Re
         raw = yaml_text.load(text)
         if previewing:
             with runtime.db.read() as db:
+                if incident_id is not None:  # hidden: "not found", as a missing one
+                    access.visible_incident(db, user.scope(), incident_id)
                 steps = preview_steps(
                     db,
                     document.normalise(raw),
@@ -246,7 +259,7 @@ async def retry_run(request: Request, run_id: Id, user: Responder) -> Response:
     runtime = runtime_of(request)
     try:
         with runtime.db.write() as db:
-            run = runbook_history.get_run(db, run_id)
+            run = visibility.visible_run(db, user.scope(), run_id)
             engine.retry_run(db, run, runtime.clock.now())
     except ConflictError as exc:
         return redirect(request, back, notice=f"Not retried: {exc}.")
@@ -259,9 +272,12 @@ async def run_runbook(request: Request, incident_id: Id, user: Responder) -> Res
     runbook_id = parse_id(str(form.get("runbook_id", "")))
     runtime = runtime_of(request)
     back = f"/incidents/{incident_id}"
+    with runtime.db.read() as db:
+        # A hidden incident is the 404 page, as a missing one: not a redirect to it.
+        access.visible_incident(db, user.scope(), incident_id)
     try:
         with runtime.db.write() as db:
-            incident = incidents.get_incident(db, incident_id)
+            incident = access.visible_incident(db, user.scope(), incident_id)
             if runbook_id is None:
                 raise ConflictError("choose a runbook")
             runbook = catalog.get_runbook(db, runbook_id)

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchkeep.core import incidents
-from watchkeep.core.access import Scope
+from watchkeep.core.access import Scope, incident_condition
 from watchkeep.core.errors import NotFoundError
+from watchkeep.core.models import Incident
 from watchkeep.runbooks import manual
 from watchkeep.runbooks.models import IncidentChannel
 from watchkeep.slack.commands import parse, replies
@@ -82,9 +83,12 @@ def _incident_here(
     from watchkeep.slack.commands.subcommands import incident_in_channel
 
     if number is None and channel:
-        owner = session.scalar(
-            select(IncidentChannel.incident_id).where(IncidentChannel.channel_id == channel)
-        )
+        query = select(IncidentChannel.incident_id).where(IncidentChannel.channel_id == channel)
+        if not scope.channel:  # a mapped user: the channel is no way in, their teams are
+            query = query.join(Incident, Incident.id == IncidentChannel.incident_id).where(
+                incident_condition(scope)
+            )
+        owner = session.scalar(query)
         if owner is not None:
             return owner
     return incident_in_channel(session, scope, number, workspace_id, channel)
