@@ -40,21 +40,28 @@ def _runtime(args: argparse.Namespace, **overrides: object) -> Runtime:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from watchkeep import demo
     from watchkeep.app import create_app
 
-    fake_slack = None
+    fake_slack = sandbox = None
     overrides: dict[str, object] = {}
-    if args.demo:
-        from watchkeep import demo
-
+    configured = Settings()
+    port = args.port or configured.port
+    host = args.host or configured.host
+    if args.demo or configured.sandbox:
         fake_slack = demo.start_fake_slack()
-        overrides = demo.settings_overrides(fake_slack, args.port or Settings().port)
+        overrides = demo.settings_overrides(fake_slack, port, demo=args.demo)
     try:
         runtime = _runtime(args, **overrides)
         settings = runtime.settings
         if fake_slack is not None:
-            seeded = demo.seed(runtime, fake_slack, socket_mode=args.socket_mode)
-            print(demo.banner(seeded, runtime), flush=True)
+            sandbox = demo.sandbox(fake_slack, host, port, socket_mode=args.socket_mode)
+            if args.demo:
+                seeded = demo.seed(runtime, fake_slack, socket_mode=args.socket_mode)
+                print(demo.banner(seeded, runtime), flush=True)
+            else:
+                demo.connect(runtime, fake_slack, socket_mode=args.socket_mode)
+                print(demo.sandbox_banner(runtime), flush=True)
         with runtime.db.read() as session:
             _, users = accounts.list_users(session, limit=1, offset=0)
         if not users:
@@ -64,11 +71,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
                 f"then sign in at {settings.base_url} (or try `watchkeep serve --demo`).",
                 flush=True,
             )
-        app = create_app(runtime, run_worker=settings.run_worker and not args.no_worker)
+        app = create_app(
+            runtime, run_worker=settings.run_worker and not args.no_worker, sandbox=sandbox
+        )
         uvicorn.run(
             app,
-            host=args.host or settings.host,
-            port=args.port or settings.port,
+            host=host,
+            port=port,
             log_level="info",
             proxy_headers=True,
             # Each request is logged once, with its id, by `watchkeep.request_log`; in JSON

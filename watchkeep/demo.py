@@ -30,6 +30,7 @@ from watchkeep.runtime import Runtime
 from watchkeep.slack import credentials, workspaces
 from watchkeep.slack.models import SlackWorkspace
 from watchkeep.slack.workspaces import CheckedToken
+from watchkeep.web.sandbox.actor import Sandbox
 
 ADMIN_EMAIL = "admin@example.com"
 PEOPLE = (
@@ -55,14 +56,44 @@ def start_fake_slack(host: str = "127.0.0.1") -> FakeSlackServer:
     return FakeSlackServer(state, host=host).start()
 
 
-def settings_overrides(slack: FakeSlackServer, port: int) -> dict[str, object]:
+def sandbox(slack: FakeSlackServer, host: str, port: int, *, socket_mode: bool) -> Sandbox:
+    """The /sandbox page's handle on the fake; Slack's requests go to this process on
+    loopback (the public base URL may be a proxy this process cannot reach)."""
+    local = "127.0.0.1" if host in ("0.0.0.0", "", "localhost") else host  # noqa: S104
+    if ":" in local:
+        local = "[::1]" if local == "::" else f"[{local}]"
+    return Sandbox(slack, f"http://{local}:{port}", socket_mode=socket_mode)
+
+
+def connect(runtime: Runtime, slack: FakeSlackServer, *, socket_mode: bool = False) -> None:
+    """WATCHKEEP_SANDBOX=true without --demo: connect the fake, seed nothing else."""
+    with runtime.db.write() as db:
+        _connect_fake_slack(runtime, db, slack.state, socket_mode=socket_mode)
+    runtime.slack.settings_changed()
+
+
+def sandbox_banner(runtime: Runtime) -> str:
+    url = runtime.settings.base_url.rstrip("/")
+    return (
+        "\nWatchkeep with the Slack sandbox (WATCHKEEP_SANDBOX=true): Slack is the built-in "
+        f"fake, drawn at {url}/sandbox. Its workspaces replace any Slack connected before.\n"
+    )
+
+
+def settings_overrides(
+    slack: FakeSlackServer, port: int, *, demo: bool = True
+) -> dict[str, object]:
     overrides: dict[str, object] = {
         "slack_api_url": slack.url,
         "slack_oauth_url": f"{slack.base_url}/oauth/v2/authorize",
     }
     if not os.environ.get("WATCHKEEP_BASE_URL"):
         overrides["base_url"] = f"http://127.0.0.1:{port}"
-    if not os.environ.get("WATCHKEEP_DATA_DIR") and not os.environ.get("WATCHKEEP_DATABASE_URL"):
+    if (
+        demo
+        and not os.environ.get("WATCHKEEP_DATA_DIR")
+        and not os.environ.get("WATCHKEEP_DATABASE_URL")
+    ):
         overrides["data_dir"] = Path("data-demo")
     return overrides
 

@@ -1,0 +1,285 @@
+"""`/sandbox`: the fake Slack drawn like Slack, for signed-in users, and the forms
+that act in it as one of its people.
+
+The page is server-rendered; three regions (the channel, the open thread, the
+modal) poll for changes once a second and are swapped only when what they
+show changed (a digest of their HTML), so a half-typed modal survives a new
+message. Every action goes through `actor.Sandbox`, i.e. the fake Slack's user
+agent, to Watchkeep's own Slack endpoints. Without a built-in fake Slack (not
+`--demo`, not `WATCHKEEP_SANDBOX=true`) every path here is a 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from markupsafe import Markup
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from watchkeep.core.errors import NotFoundError
+from watchkeep.fakeslack import Ephemeral, Message, User, View
+from watchkeep.web import session as web_session
+from watchkeep.web.auth import Viewer, WebUser, verify_csrf
+from watchkeep.web.rendering import finish, render, templates
+from watchkeep.web.sandbox import reading
+from watchkeep.web.sandbox.actor import Refused, Sandbox
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+PARTS = ("messages", "thread", "modal")
+# Inputs whose emptied value is sent as typed; an untouched menu keeps its initial option.
+TEXT_INPUTS = ("plain_text_input", "email_text_input", "url_text_input", "number_input")
+SHORTCUTS = {"create_incident": "Create an incident"}
+# Images in messages come from anywhere, as in Slack; nothing else is relaxed.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https: http:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+def sandbox_of(request: Request) -> Sandbox:
+    sandbox = getattr(request.app.state, "sandbox", None)
+    if sandbox is None:
+        raise NotFoundError("The Slack sandbox runs only with the built-in fake Slack.")
+    return sandbox
+
+
+class Scene:
+    """Who acts, where, and which thread is open, as read from the query or form."""
+
+    def __init__(
+        self, sandbox: Sandbox, viewer: WebUser, who: str, channel: str, thread: str
+    ) -> None:
+        state = sandbox.state
+        everyone = reading.people(state)
+        if not everyone:
+            raise NotFoundError("The fake Slack has nobody in it yet.")
+        with state.lock:
+            wanted_team = state.channels[channel].team_id if channel in state.channels else None
+        self.user: User = next((u for u in everyone if u.id == who), None) or _default(
+            everyone, viewer, wanted_team
+        )
+        self.people = everyone
+        self.channels = reading.channels_for(state, self.user)
+        found = reading.visible(state, self.user, channel) if channel else None
+        if found is None:
+            first = next(
+                (c for c in self.channels if not c.direct and c.label == "incidents"), None
+            )
+            first = first or (self.channels[0] if self.channels else None)
+            found = reading.visible(state, self.user, first.id) if first else None
+        self.channel = found
+        self.thread = thread if found and state.find_message(found.id, thread) else ""
+
+    def query(self, **changes: str) -> str:
+        values = {
+            "as": self.user.id,
+            "channel": self.channel.id if self.channel else "",
+            "thread": self.thread,
+            **changes,
+        }
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def _default(everyone: list[User], viewer: WebUser, team: str | None) -> User:
+    """The Slack person with the signed-in user's email, in the channel's workspace."""
+    candidates = [u for u in everyone if team in (None, u.team_id)] or everyone
+    mine = [u for u in candidates if (u.email or "").lower() == viewer.email.lower()]
+    return (mine or candidates)[0]
+
+
+def _context(request: Request, sandbox: Sandbox, scene: Scene) -> dict[str, Any]:
+    csrf = web_session.current(request).csrf
+    state = sandbox.state
+    channel = scene.channel
+    view = reading.open_view(state, scene.user)
+    return {
+        "nav": "sandbox",
+        "scene": scene,
+        "workspace": reading.workspace_name(state, scene.user),
+        "workspaces": {u.team_id: reading.workspace_name(state, u) for u in scene.people},
+        "items": reading.timeline(state, scene.user, channel.id, csrf) if channel else [],
+        "replies": reading.thread(state, scene.user, channel.id, scene.thread, csrf)
+        if channel and scene.thread
+        else [],
+        "modal": reading.modal(state, scene.user, view) if view else None,
+        "shortcuts": SHORTCUTS,
+        "can": sandbox.can,
+    }
+
+
+def _scene(request: Request, user: WebUser, values: Any) -> tuple[Sandbox, Scene]:
+    sandbox = sandbox_of(request)
+    scene = Scene(
+        sandbox,
+        user,
+        str(values.get("as", "")),
+        str(values.get("channel", "")),
+        str(values.get("thread", "")),
+    )
+    return sandbox, scene
+
+
+@router.get("/sandbox")
+def sandbox_page(request: Request, user: Viewer) -> Response:
+    sandbox, scene = _scene(request, user, request.query_params)
+    context = _context(request, sandbox, scene)
+    context["parts"] = {part: _part(request, part, context) for part in PARTS}
+    return render(request, "sandbox/page.html", context, headers={"Content-Security-Policy": CSP})
+
+
+@router.get("/sandbox/part/{part}")
+def sandbox_part(request: Request, part: str, user: Viewer, v: str = "") -> Response:
+    """One polled region; 204 (nothing swapped) while it shows the same thing."""
+    if part not in PARTS:
+        raise NotFoundError("No such part of the sandbox.")
+    sandbox, scene = _scene(request, user, request.query_params)
+    html, digest = _part(request, part, _context(request, sandbox, scene))
+    if digest == v:
+        return finish(request, Response(status_code=204))
+    return finish(
+        request, Response(html, media_type="text/html", headers={"Content-Security-Policy": CSP})
+    )
+
+
+def _part(request: Request, part: str, context: dict[str, Any]) -> tuple[Markup, str]:
+    inner = templates.get_template(f"sandbox/{part}.html").render(
+        {**context, "request": request, "csrf_token": web_session.current(request).csrf}
+    )
+    digest = hashlib.sha256(inner.encode()).hexdigest()[:16]
+    scene: Scene = context["scene"]
+    url = f"/sandbox/part/{part}?{scene.query(v=digest)}"
+    wrapped = Markup(
+        '<div id="sb-{}" class="sb-part sb-{}" hx-get="{}" hx-trigger="every 1s" '
+        'hx-swap="outerHTML">{}</div>'
+    ).format(part, part, url, Markup(inner))  # noqa: S704 - a template's autoescaped output
+    return wrapped, digest
+
+
+def _back(request: Request, scene: Scene, notice: str | None = None, **changes: str) -> Response:
+    if notice:
+        web_session.flash(request, notice)
+    url = f"/sandbox?{scene.query(**changes)}"
+    if request.headers.get("HX-Request") == "true":
+        return finish(request, Response(status_code=204, headers={"HX-Redirect": url}))
+    return finish(request, RedirectResponse(url, status_code=303))
+
+
+def _target(sandbox: Sandbox, scene: Scene, form: FormData) -> Message | Ephemeral:
+    state, channel, ts = sandbox.state, str(form.get("channel", "")), str(form.get("ts", ""))
+    with state.lock:
+        if form.get("kind") == "ephemeral":
+            for e in state.ephemerals:
+                if (e.channel, e.user, e.message_ts) == (channel, scene.user.id, ts):
+                    return e
+        else:
+            found = state.find_message(channel, ts)
+            if found is not None:
+                return found
+    raise Refused("That message is no longer there.")
+
+
+@router.post("/sandbox/act")
+async def act(request: Request, user: Viewer) -> Response:
+    """Press a button or choose from a menu on a message, as the chosen Slack user."""
+    form = await request.form()
+    sandbox, scene = _scene(request, user, form)
+    option = str(form.get("option") or "") or None
+    try:
+        message = _target(sandbox, scene, form)
+        notice = await _run(sandbox.click, scene.user, message, str(form.get("target", "")), option)
+    except Refused as exc:
+        return _back(request, scene, f"Slack would not do that: {exc}")
+    opened = str(form.get("open") or "")
+    if opened.startswith(("https://", "http://")):
+        return finish(request, RedirectResponse(opened, status_code=303))
+    # Acting on a message opens its thread beside, where the app's answer lands.
+    thread = message.ts if isinstance(message, Message) and not message.is_reply else scene.thread
+    return _back(request, scene, notice, thread=thread or "")
+
+
+def _view(sandbox: Sandbox, form: FormData) -> View:
+    with sandbox.state.lock:
+        view = sandbox.state.views.get(str(form.get("view", "")))
+    if view is None or view.closed:
+        raise Refused("That modal is closed.")
+    return view
+
+
+def _values(view: View, form: FormData) -> dict[str, Any]:
+    """What the person filled in, by block_id; untouched menus keep their initial value."""
+    values: dict[str, Any] = {}
+    for b in view.view.get("blocks") or []:
+        if b.get("type") != "input":
+            continue
+        block_id = str(b.get("block_id", ""))
+        kind = (b.get("element") or {}).get("type")
+        name = f"v:{block_id}"
+        if kind in ("multi_static_select", "checkboxes"):
+            values[block_id] = [str(v) for v in form.getlist(name)]
+        elif name in form:
+            chosen = str(form.get(name) or "")
+            if (
+                kind in ("plain_text_input", "email_text_input", "url_text_input", "number_input")
+                or chosen
+            ):
+                values[block_id] = chosen
+    return values
+
+
+@router.post("/sandbox/submit")
+async def submit(request: Request, user: Viewer) -> Response:
+    form = await request.form()
+    sandbox, scene = _scene(request, user, form)
+    try:
+        view = _view(sandbox, form)
+        if form.get("decision") == "close":
+            sandbox.close(scene.user, view)
+            return _back(request, scene)
+        notice = await _run(sandbox.submit, scene.user, view, _values(view, form))
+    except Refused as exc:
+        return _back(request, scene, f"Slack would not do that: {exc}")
+    return _back(request, scene, notice)
+
+
+@router.post("/sandbox/compose")
+async def compose(request: Request, user: Viewer) -> Response:
+    """The message box: `/watchkeep …` runs the slash command, anything else is said."""
+    form = await request.form()
+    sandbox, scene = _scene(request, user, form)
+    text = str(form.get("text", "")).strip()
+    in_thread = str(form.get("in_thread", "")) or None
+    if not text or scene.channel is None:
+        return _back(request, scene)
+    try:
+        if text.startswith("/") and not in_thread:
+            await _run(sandbox.command, scene.user, scene.channel.id, text)
+        else:
+            sandbox.say(scene.user, scene.channel.id, text, in_thread)
+    except Refused as exc:
+        return _back(request, scene, f"Slack would not do that: {exc}")
+    return _back(request, scene)
+
+
+@router.post("/sandbox/shortcut")
+async def shortcut(request: Request, user: Viewer) -> Response:
+    form = await request.form()
+    sandbox, scene = _scene(request, user, form)
+    callback_id = str(form.get("callback_id", ""))
+    if callback_id not in SHORTCUTS:
+        return _back(request, scene, "The app has no such shortcut.")
+    try:
+        notice = await _run(sandbox.shortcut, scene.user, callback_id)
+    except Refused as exc:
+        return _back(request, scene, f"Slack would not do that: {exc}")
+    return _back(request, scene, notice)
+
+
+async def _run(function: Any, *args: Any) -> Any:
+    # The agent waits for Watchkeep's answer over HTTP: off the event loop that serves it.
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(function, *args)
