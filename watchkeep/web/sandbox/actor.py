@@ -34,6 +34,7 @@ from watchkeep.fakeslack import (
     http_sender,
     socket_sender,
 )
+from watchkeep.fakeslack.agent import Send
 from watchkeep.fakeslack.signing import Reply
 
 
@@ -52,6 +53,8 @@ class Sandbox:
     server: FakeSlackServer
     app_url: str
     socket_mode: bool = False
+    # How requests travel, when not over HTTP to `app_url` (tests hand in their client).
+    send: Send | None = None
     _agent: SlackUserAgent | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -62,7 +65,9 @@ class Sandbox:
     def agent(self) -> SlackUserAgent:
         with self._lock:
             if self._agent is None or self._agent.state is not self.state:
-                if self.socket_mode:
+                if self.send is not None:
+                    send = self.send
+                elif self.socket_mode:
                     send = socket_sender(self.state.sockets)
                 else:
                     send = http_sender(self.app_url, httpx.Client(timeout=10, trust_env=False))

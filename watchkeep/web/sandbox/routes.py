@@ -15,12 +15,11 @@ import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from watchkeep.core.errors import NotFoundError
 from watchkeep.fakeslack import Ephemeral, Message, User, View
 from watchkeep.web import session as web_session
 from watchkeep.web.auth import Viewer, WebUser, verify_csrf
@@ -43,7 +42,7 @@ CSP = (
 def sandbox_of(request: Request) -> Sandbox:
     sandbox = getattr(request.app.state, "sandbox", None)
     if sandbox is None:
-        raise NotFoundError("The Slack sandbox runs only with the built-in fake Slack.")
+        raise HTTPException(404, "The Slack sandbox runs only with the built-in fake Slack.")
     return sandbox
 
 
@@ -56,7 +55,7 @@ class Scene:
         state = sandbox.state
         everyone = reading.people(state)
         if not everyone:
-            raise NotFoundError("The fake Slack has nobody in it yet.")
+            raise HTTPException(404, "The fake Slack has nobody in it yet.")
         with state.lock:
             wanted_team = state.channels[channel].team_id if channel in state.channels else None
         self.user: User = next((u for u in everyone if u.id == who), None) or _default(
@@ -135,7 +134,7 @@ def sandbox_page(request: Request, user: Viewer) -> Response:
 def sandbox_part(request: Request, part: str, user: Viewer, v: str = "") -> Response:
     """One polled region; 204 (nothing swapped) while it shows the same thing."""
     if part not in PARTS:
-        raise NotFoundError("No such part of the sandbox.")
+        raise HTTPException(404, "No such part of the sandbox.")
     sandbox, scene = _scene(request, user, request.query_params)
     html, digest = _part(request, part, _context(request, sandbox, scene))
     if digest == v:

@@ -1,0 +1,161 @@
+"""/sandbox over the real app: only with the built-in fake Slack, what each
+Slack user may see (channels, ephemeral answers for them only), and a slash
+command typed in the composer reaching Watchkeep signed as Slack signs it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from watchkeep.app import create_app
+from watchkeep.core.models import Role
+from watchkeep.fakeslack import (
+    Ephemeral,
+    FakeSlackServer,
+    Reply,
+    SignedRequest,
+    SlackState,
+    Workspace,
+)
+from watchkeep.runtime import Runtime
+from watchkeep.slack import credentials, workspaces
+from watchkeep.slack.workspaces import CheckedToken
+from watchkeep.web.sandbox.actor import Sandbox
+
+from support import FrozenClock
+from web_support import Pages, text_of
+
+
+def send_through(client: TestClient) -> Callable[[SignedRequest], Reply]:
+    """Slack's requests to the app under test, as Slack would send them."""
+
+    def send(request: SignedRequest) -> Reply:
+        answer = client.post(request.path, content=request.body, headers=request.headers)
+        return Reply(answer.status_code, answer.content, dict(answer.headers))
+
+    return send
+
+
+class SharedClock:
+    """The fake Slack reads the test's frozen clock: its signatures are fresh to Watchkeep."""
+
+    def __init__(self, clock: FrozenClock) -> None:
+        self.clock = clock
+
+    def now(self) -> float:
+        return self.clock.now().timestamp()
+
+
+@pytest.fixture
+def demo_slack(slack_server: FakeSlackServer, clock: FrozenClock) -> Workspace:
+    slack = slack_server.reset(SlackState(clock=SharedClock(clock)))
+    ws = slack.create_workspace("Watchkeep Demo")
+    alice = slack.add_user(ws, "alice", email="ada@example.com", real_name="Alice Ng")
+    bob = slack.add_user(ws, "bob", email="bob@example.com", real_name="Bob Osei")
+    slack.add_channel(ws, "incidents", members=[alice, bob])
+    slack.add_channel(ws, "sre-oncall", private=True, bot_member=True, members=[alice])
+    slack.add_channel(ws, "vault", private=True, bot_member=False, members=[bob])
+    slack.add_channel(ws, "old-incident", archived=True)
+    return ws
+
+
+@pytest.fixture
+def sandbox_pages(
+    runtime: Runtime,
+    slack_server: FakeSlackServer,
+    demo_slack: Workspace,
+    make_user: Callable[..., str],
+) -> Iterator[tuple[Pages, SlackState]]:
+    state = slack_server.state
+    now = runtime.clock.now()
+    with runtime.db.write() as db:
+        credentials.set_app_credentials(
+            db, runtime.secrets, {"signing_secret": state.signing_secret}, now=now
+        )
+        workspaces.store_token(
+            db,
+            runtime.secrets,
+            CheckedToken(demo_slack.token),
+            now=now,
+            team={"id": demo_slack.team_id, "name": demo_slack.name},
+        )
+    runtime.slack.settings_changed()
+    sandbox = Sandbox(slack_server, "http://unused.invalid")
+    app = create_app(runtime, run_worker=False, sandbox=sandbox)
+    with TestClient(app, base_url="https://testserver") as client:
+        sandbox.send = send_through(client)
+        pages = Pages(client)
+        pages.sign_in(make_user(Role.ADMIN, "Ada Admin"))
+        yield pages, state
+
+
+def test_without_the_built_in_fake_there_is_no_sandbox(pages: Pages) -> None:
+    assert pages.get("/sandbox").status_code == 404
+    assert "Slack sandbox" not in text_of(pages.get("/incidents"))
+
+
+def test_each_slack_user_sees_their_channels_and_only_their_ephemeral_messages(
+    sandbox_pages: tuple[Pages, SlackState],
+) -> None:
+    pages, state = sandbox_pages
+    alice, bob = (state.users[u] for u in state.users if not state.users[u].is_bot)
+    incidents = state.channel("#incidents")
+    state.ephemerals.append(Ephemeral(incidents.id, alice.id, "1700000000.000100", "for Alice"))
+
+    # The signed-in admin's email is Alice's: the page acts as her unless told otherwise.
+    shown = pages.get("/sandbox")
+    assert shown.status_code == 200
+    text = text_of(shown)
+    assert "Act as Slack user" in text
+    assert "# incidents" in text
+    assert "🔒 sre-oncall" in text  # private, with the bot
+    assert "vault" not in text  # private, without the bot or Alice
+    assert 'class="sb-channel-link archived"' in shown.text  # archived, greyed
+    assert "for Alice" in text
+    assert "Only visible to you" in text
+
+    as_bob = text_of(pages.get(f"/sandbox?as={bob.id}&channel={incidents.id}"))
+    assert "for Alice" not in as_bob
+    assert "🔒 vault" in as_bob
+
+
+def test_a_slash_command_in_the_composer_is_answered_privately(
+    sandbox_pages: tuple[Pages, SlackState],
+) -> None:
+    pages, state = sandbox_pages
+    incidents = state.channel("#incidents")
+    [alice] = [u for u in state.users.values() if u.name == "alice"]
+    pages.get(f"/sandbox?as={alice.id}&channel={incidents.id}")
+    answer = pages.submit(
+        "/sandbox/compose",
+        {"as": alice.id, "channel": incidents.id, "text": "/watchkeep incidents"},
+    )
+    assert answer.status_code == 200
+    [call] = [e for e in state.ephemerals if e.user == alice.id]
+    assert call.text == "No open incidents. 🎉"
+    assert "No open incidents. 🎉" in text_of(answer)
+    # Slack signed it and Watchkeep verified it: the request went to the real endpoint.
+    assert state.calls("chat.postMessage") == []
+
+
+def test_a_click_on_an_element_that_is_not_there_changes_nothing(
+    sandbox_pages: tuple[Pages, SlackState],
+) -> None:
+    pages, state = sandbox_pages
+    incidents = state.channel("#incidents")
+    [alice] = [u for u in state.users.values() if u.name == "alice"]
+    message = state.post_as_user(incidents, alice, "hello")
+    pages.get("/sandbox")
+    answer = pages.submit(
+        "/sandbox/act",
+        {
+            "as": alice.id,
+            "kind": "message",
+            "channel": incidents.id,
+            "ts": message.ts,
+            "target": "incident_acknowledge",
+        },
+    )
+    assert "Slack would not do that: no element named 'incident_acknowledge'" in text_of(answer)
