@@ -113,9 +113,17 @@ def test_a_newcomer_responds_to_an_incident_in_the_slack_sandbox(
         private = page.locator("#sb-messages article.sb-msg.ephemeral")
         expect(private).to_have_count(1)
         expect(private).to_contain_text("Only visible to you")
-        expect(private).to_contain_text("Open incidents (1)")
+        expect(private).to_contain_text("Open incidents (2)")
         expect(private).to_contain_text("p99 latency over 800ms")
+        expect(private).to_contain_text("Index rebuild lagging")
         screenshot(page, "sandbox-05-slash-command")
+
+        # A real Events API v2 request to the demo's own integration: a new card arrives.
+        page.get_by_role("button", name="Trigger a sample alert").click()
+        expect(page.get_by_role("status")).to_contain_text("Sent a sample alert")
+        sample = re.compile("Checkout error rate above 2%|Disk 91% full on db-2|Payment provider")
+        expect(page.locator("#sb-messages article.sb-msg", has_text=sample)).to_have_count(1)
+        screenshot(page, "sandbox-06-sample-alert")
 
         # Bob does not see Alice's private answer.
         act_as(page, "Bob Osei · bob@example.com (Watchkeep Demo)")

@@ -55,6 +55,8 @@ class Sandbox:
     socket_mode: bool = False
     # How requests travel, when not over HTTP to `app_url` (tests hand in their client).
     send: Send | None = None
+    # The demo's Events API v2 routing key, for "Trigger a sample alert".
+    sample_alert_key: str | None = None
     _agent: SlackUserAgent | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

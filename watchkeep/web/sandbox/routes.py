@@ -12,9 +12,11 @@ agent, to Watchkeep's own Slack endpoints. Without a built-in fake Slack (not
 from __future__ import annotations
 
 import hashlib
+import secrets
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 from fastapi import APIRouter, Depends, HTTPException, Request
 from markupsafe import Markup
 from starlette.datastructures import FormData
@@ -106,6 +108,7 @@ def _context(request: Request, sandbox: Sandbox, scene: Scene) -> dict[str, Any]
         else [],
         "modal": reading.modal(state, scene.user, view) if view else None,
         "shortcuts": SHORTCUTS,
+        "sample_alerts": sandbox.sample_alert_key is not None,
         "can": sandbox.can,
     }
 
@@ -275,6 +278,43 @@ async def shortcut(request: Request, user: Viewer) -> Response:
     except Refused as exc:
         return _back(request, scene, f"Slack would not do that: {exc}")
     return _back(request, scene, notice)
+
+
+SAMPLE_ALERTS = (
+    ("Checkout error rate above 2%", "critical", "checkout-7f9c"),
+    ("Disk 91% full on db-2", "warning", "db-2"),
+    ("Payment provider timeouts", "error", "payments-gw"),
+)
+
+
+@router.post("/sandbox/sample-alert")
+async def sample_alert(request: Request, user: Viewer) -> Response:
+    """The demo's "Trigger a sample alert": a real Events API v2 request to this
+    Watchkeep's own integration, as a monitoring tool would send it."""
+    form = await request.form()
+    sandbox, scene = _scene(request, user, form)
+    if sandbox.sample_alert_key is None:
+        return _back(request, scene, "Only the demo has a sample alert integration.")
+    summary, severity, source = secrets.choice(SAMPLE_ALERTS)
+    event = {
+        "routing_key": sandbox.sample_alert_key,
+        "event_action": "trigger",
+        "dedup_key": f"sample-{secrets.token_hex(4)}",
+        "payload": {"summary": summary, "severity": severity, "source": source},
+        "client": "Watchkeep sandbox",
+    }
+
+    def send() -> httpx.Response:
+        with httpx.Client(timeout=10, trust_env=False) as http:
+            return http.post(f"{sandbox.app_url}/v2/enqueue", json=event)
+
+    try:
+        answer = await _run(send)
+    except httpx.HTTPError as exc:
+        return _back(request, scene, f"The alert did not arrive: {exc}")
+    if answer.status_code != 202:
+        return _back(request, scene, f"Watchkeep answered {answer.status_code}: {answer.text}")
+    return _back(request, scene, f"Sent a sample alert: “{summary}” ({severity}).")
 
 
 async def _run(function: Any, *args: Any) -> Any:
