@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from watchkeep.api import operations
 from watchkeep.api.deps import PrincipalCache
@@ -56,7 +57,8 @@ def create_app(
                 worker.stop()
                 thread.join(timeout=30)
 
-    app = FastAPI(
+    # /docs (Swagger UI) and /redoc from assets the app serves itself: no CDN, works offline.
+    app = FastAPIOffline(
         title="Watchkeep",
         version="0.1.0",
         description="Incident response for SRE teams who live in Slack.",
