@@ -119,6 +119,9 @@ def test_each_slack_user_sees_their_channels_and_only_their_ephemeral_messages(
     as_bob = text_of(pages.get(f"/sandbox?as={bob.id}&channel={incidents.id}"))
     assert "for Alice" not in as_bob
     assert "🔒 vault" in as_bob
+    # A link without a person (the incident page's) keeps acting as Bob.
+    again = pages.get(f"/sandbox?channel={incidents.id}")
+    assert f'<option value="{bob.id}" selected>' in again.text
 
 
 def test_a_slash_command_in_the_composer_is_answered_privately(

@@ -107,6 +107,19 @@ def test_a_newcomer_responds_to_an_incident_in_the_slack_sandbox(
         expect(incident).to_contain_text("Resolved by Alice Ng")
         screenshot(page, "sandbox-04-resolved")
 
+        # A menu: snooze the acknowledged incident for 15 minutes (htmx posts on change).
+        latency = card(page, "p99 latency over 800ms")
+        latency.get_by_label("Snooze").select_option(label="15 min")
+        expect(latency).to_contain_text("Snoozed by Alice Ng")
+        expect(page.locator("#sb-thread")).to_contain_text("Snoozed by Alice Ng")
+
+        # The incident page links to its message in the sandbox, thread open.
+        page.goto("/incidents/1")
+        page.get_by_role("link", name="Open the message in Watchkeep Demo (sandbox)").click()
+        expect(page.locator("#sb-thread")).to_contain_text("Resolved by Alice Ng")
+        # The war-room runbook opened an incident channel for the HIGH incident.
+        expect(page.get_by_role("link", name="# incident-1 incident")).to_be_visible()
+
         # A slash command: the answer is for Alice only.
         page.get_by_label("Message incidents").fill("/watchkeep incidents")
         page.get_by_label("Message incidents").press("Enter")

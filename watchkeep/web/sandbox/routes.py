@@ -31,6 +31,7 @@ from watchkeep.web.sandbox.actor import Refused, Sandbox
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 PARTS = ("messages", "thread", "modal")
+AS_COOKIE = "watchkeep_sandbox_as"
 # Inputs whose emptied value is sent as typed; an untouched menu keeps its initial option.
 TEXT_INPUTS = ("plain_text_input", "email_text_input", "url_text_input", "number_input")
 SHORTCUTS = {"create_incident": "Create an incident"}
@@ -60,9 +61,11 @@ class Scene:
             raise HTTPException(404, "The fake Slack has nobody in it yet.")
         with state.lock:
             wanted_team = state.channels[channel].team_id if channel in state.channels else None
-        self.user: User = next((u for u in everyone if u.id == who), None) or _default(
-            everyone, viewer, wanted_team
+        # The person asked for, unless the channel asked for is in another workspace.
+        chosen = next(
+            (u for u in everyone if u.id == who and wanted_team in (None, u.team_id)), None
         )
+        self.user: User = chosen or _default(everyone, viewer, wanted_team)
         self.people = everyone
         self.channels = reading.channels_for(state, self.user)
         found = reading.visible(state, self.user, channel) if channel else None
@@ -127,10 +130,17 @@ def _scene(request: Request, user: WebUser, values: Any) -> tuple[Sandbox, Scene
 
 @router.get("/sandbox")
 def sandbox_page(request: Request, user: Viewer) -> Response:
-    sandbox, scene = _scene(request, user, request.query_params)
+    values = dict(request.query_params)
+    # Links from elsewhere (the incident page) keep the person last acted as.
+    values.setdefault("as", request.cookies.get(AS_COOKIE, ""))
+    sandbox, scene = _scene(request, user, values)
     context = _context(request, sandbox, scene)
     context["parts"] = {part: _part(request, part, context) for part in PARTS}
-    return render(request, "sandbox/page.html", context, headers={"Content-Security-Policy": CSP})
+    response = render(
+        request, "sandbox/page.html", context, headers={"Content-Security-Policy": CSP}
+    )
+    response.set_cookie(AS_COOKIE, scene.user.id, httponly=True, samesite="lax", path="/sandbox")
+    return response
 
 
 @router.get("/sandbox/part/{part}")
