@@ -4,6 +4,8 @@ command typed in the composer reaching Watchkeep signed as Slack signs it."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -162,3 +164,19 @@ def test_a_click_on_an_element_that_is_not_there_changes_nothing(
         },
     )
     assert "Slack would not do that: no element named 'incident_acknowledge'" in text_of(answer)
+
+
+def test_a_polled_part_is_sent_again_only_when_what_it_shows_changed(
+    sandbox_pages: tuple[Pages, SlackState],
+) -> None:
+    pages, state = sandbox_pages
+    page = pages.get("/sandbox")
+    poll = re.search(r'id="sb-messages" class="[^"]+" hx-get="([^"]+)"', page.text)
+    assert poll
+    url = html.unescape(poll.group(1))
+    assert pages.get(url).status_code == 204
+    [alice] = [u for u in state.users.values() if u.name == "alice"]
+    state.post_as_user("#incidents", alice, "anyone there?")
+    changed = pages.get(url)
+    assert changed.status_code == 200
+    assert "anyone there?" in text_of(changed)

@@ -95,19 +95,25 @@ def _default(everyone: list[User], viewer: WebUser, team: str | None) -> User:
     return (mine or candidates)[0]
 
 
-def _context(request: Request, sandbox: Sandbox, scene: Scene) -> dict[str, Any]:
+def _context(
+    request: Request, sandbox: Sandbox, scene: Scene, only: str | None = None
+) -> dict[str, Any]:
+    """What the page shows; `only` one polled part (each poll reads no more than its own)."""
     csrf = web_session.current(request).csrf
     state = sandbox.state
-    channel = scene.channel
-    view = reading.open_view(state, scene.user)
+    channel = scene.channel if only in (None, "messages", "thread") else None
+    wanted = {"items": only in (None, "messages"), "replies": only in (None, "thread")}
+    view = reading.open_view(state, scene.user) if only in (None, "modal") else None
     return {
         "nav": "sandbox",
         "scene": scene,
         "workspace": reading.workspace_name(state, scene.user),
         "workspaces": {u.team_id: reading.workspace_name(state, u) for u in scene.people},
-        "items": reading.timeline(state, scene.user, channel.id, csrf) if channel else [],
+        "items": reading.timeline(state, scene.user, channel.id, csrf)
+        if channel and wanted["items"]
+        else [],
         "replies": reading.thread(state, scene.user, channel.id, scene.thread, csrf)
-        if channel and scene.thread
+        if channel and scene.thread and wanted["replies"]
         else [],
         "modal": reading.modal(state, scene.user, view) if view else None,
         "shortcuts": SHORTCUTS,
@@ -149,7 +155,7 @@ def sandbox_part(request: Request, part: str, user: Viewer, v: str = "") -> Resp
     if part not in PARTS:
         raise HTTPException(404, "No such part of the sandbox.")
     sandbox, scene = _scene(request, user, request.query_params)
-    html, digest = _part(request, part, _context(request, sandbox, scene))
+    html, digest = _part(request, part, _context(request, sandbox, scene, only=part))
     if digest == v:
         return finish(request, Response(status_code=204))
     return finish(
