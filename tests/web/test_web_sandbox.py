@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from watchkeep.app import create_app
+from watchkeep.core import incidents, services
 from watchkeep.core.models import Role
 from watchkeep.fakeslack import (
     Ephemeral,
@@ -180,3 +181,41 @@ def test_a_polled_part_is_sent_again_only_when_what_it_shows_changed(
     changed = pages.get(url)
     assert changed.status_code == 200
     assert "anyone there?" in text_of(changed)
+
+
+def test_the_shortcut_opens_watchkeeps_modal_and_submitting_it_creates_the_incident(
+    sandbox_pages: tuple[Pages, SlackState], runtime: Runtime
+) -> None:
+    pages, state = sandbox_pages
+    with runtime.db.write() as db:
+        services.create_service(db, name="checkout", now=runtime.clock.now())
+    [alice] = [u for u in state.users.values() if u.name == "alice"]
+    pages.get("/sandbox")
+    shown = pages.submit("/sandbox/shortcut", {"as": alice.id, "callback_id": "create_incident"})
+    assert 'role="dialog"' in shown.text
+    assert "Create incident" in text_of(shown)
+    [view] = state.open_views()
+
+    # Slack's client refuses an empty required field: the modal stays, nothing is sent.
+    refused = pages.submit("/sandbox/submit", {"as": alice.id, "view": view.id, "v:title": ""})
+    assert "Slack would not do that: Slack does not submit a form with 'title' empty" in (
+        text_of(refused)
+    )
+    service = re.search(r'<option value="(\d+)">checkout</option>', refused.text)
+    assert service
+    pages.submit(
+        "/sandbox/submit",
+        {
+            "as": alice.id,
+            "view": view.id,
+            "decision": "submit",
+            "v:title": "Card payments failing",
+            "v:service": service.group(1),
+            "v:urgency": "HIGH",
+            "v:description": "",
+        },
+    )
+    assert state.open_views() == []
+    with runtime.db.read() as db:
+        found, _ = incidents.list_incidents(db, incidents.IncidentFilter(), limit=5, offset=0)
+        assert [(i.title, i.urgency.value) for i in found] == [("Card payments failing", "HIGH")]
