@@ -219,3 +219,51 @@ def test_the_shortcut_opens_watchkeeps_modal_and_submitting_it_creates_the_incid
     with runtime.db.read() as db:
         found, _ = incidents.list_incidents(db, incidents.IncidentFilter(), limit=5, offset=0)
         assert [(i.title, i.urgency.value) for i in found] == [("Card payments failing", "HIGH")]
+
+
+def test_a_link_button_opens_its_own_url_only(sandbox_pages: tuple[Pages, SlackState]) -> None:
+    pages, state = sandbox_pages
+    incidents = state.channel("#incidents")
+    [alice] = [u for u in state.users.values() if u.name == "alice"]
+    ws = state.workspaces[incidents.team_id]
+    button = {
+        "type": "button",
+        "action_id": "incident_view",
+        "text": {"type": "plain_text", "text": "View"},
+        "url": "https://watchkeep.example.com/incidents/1",
+    }
+    message = state.post_as_user(incidents, ws.bot_user_id, "card")
+    message.blocks = [{"type": "actions", "elements": [button]}]
+    pages.get("/sandbox")
+    form = {"as": alice.id, "kind": "message", "channel": incidents.id, "ts": message.ts}
+    form["target"] = "incident_view"
+    opened = pages.submit("/sandbox/act", {**form, "open": button["url"]}, follow_redirects=False)
+    assert opened.headers["location"] == button["url"]
+    pages.get("/sandbox")
+    elsewhere = pages.submit(
+        "/sandbox/act", {**form, "open": "https://evil.example/"}, follow_redirects=False
+    )
+    assert elsewhere.headers["location"].startswith("/sandbox?")
+
+
+def test_a_viewer_may_look_but_not_act(
+    runtime: Runtime,
+    slack_server: FakeSlackServer,
+    demo_slack: Workspace,
+    make_user: Callable[..., str],
+) -> None:
+    sandbox = Sandbox(slack_server, "http://unused.invalid")
+    with TestClient(
+        create_app(runtime, run_worker=False, sandbox=sandbox), base_url="https://testserver"
+    ) as client:
+        pages = Pages(client)
+        pages.sign_in(make_user(Role.VIEWER, "Vic Viewer"))
+        assert pages.get("/sandbox").status_code == 200
+        state = slack_server.state
+        [alice] = [u for u in state.users.values() if u.name == "alice"]
+        refused = pages.submit(
+            "/sandbox/compose",
+            {"as": alice.id, "channel": state.channel("#incidents").id, "text": "/watchkeep ack"},
+        )
+        assert refused.status_code == 403
+        assert state.ephemerals == []

@@ -5,7 +5,8 @@ The page is server-rendered; three regions (the channel, the open thread, the
 modal) poll for changes once a second and are swapped only when what they
 show changed (a digest of their HTML), so a half-typed modal survives a new
 message. Every action goes through `actor.Sandbox`, i.e. the fake Slack's user
-agent, to Watchkeep's own Slack endpoints. Without a built-in fake Slack (not
+agent, to Watchkeep's own Slack endpoints; acting takes a role that may act
+(a viewer could otherwise act in Slack as a responder). Without a built-in fake Slack (not
 `--demo`, not `WATCHKEEP_SANDBOX=true`) every path here is a 404.
 """
 
@@ -24,7 +25,7 @@ from starlette.responses import RedirectResponse, Response
 
 from watchkeep.fakeslack import Ephemeral, Message, User, View
 from watchkeep.web import session as web_session
-from watchkeep.web.auth import Viewer, WebUser, verify_csrf
+from watchkeep.web.auth import Responder, Viewer, WebUser, verify_csrf
 from watchkeep.web.rendering import finish, render, templates
 from watchkeep.web.sandbox import reading
 from watchkeep.web.sandbox.actor import Refused, Sandbox
@@ -201,7 +202,7 @@ def _target(sandbox: Sandbox, scene: Scene, form: FormData) -> Message | Ephemer
 
 
 @router.post("/sandbox/act")
-async def act(request: Request, user: Viewer) -> Response:
+async def act(request: Request, user: Responder) -> Response:
     """Press a button or choose from a menu on a message, as the chosen Slack user."""
     form = await request.form()
     sandbox, scene = _scene(request, user, form)
@@ -212,11 +213,28 @@ async def act(request: Request, user: Viewer) -> Response:
     except Refused as exc:
         return _back(request, scene, f"Slack would not do that: {exc}")
     opened = str(form.get("open") or "")
-    if opened.startswith(("https://", "http://")):
+    if opened and _links_to(message, opened):
         return finish(request, RedirectResponse(opened, status_code=303))
     # Acting on a message opens its thread beside, where the app's answer lands.
     thread = message.ts if isinstance(message, Message) and not message.is_reply else scene.thread
     return _back(request, scene, notice, thread=thread or "")
+
+
+def _links_to(message: Message | Ephemeral, url: str) -> bool:
+    """Whether a link button on `message` opens `url` (never a redirect to anywhere else)."""
+
+    def walk(node: Any) -> bool:
+        if isinstance(node, dict):
+            if node.get("type") == "button" and node.get("url") == url:
+                return True
+            return any(walk(value) for value in node.values())
+        if isinstance(node, list):
+            return any(walk(value) for value in node)
+        return False
+
+    return url.startswith(("https://", "http://")) and walk(
+        [message.blocks or [], message.attachments or []]
+    )
 
 
 def _view(sandbox: Sandbox, form: FormData) -> View:
@@ -249,7 +267,7 @@ def _values(view: View, form: FormData) -> dict[str, Any]:
 
 
 @router.post("/sandbox/submit")
-async def submit(request: Request, user: Viewer) -> Response:
+async def submit(request: Request, user: Responder) -> Response:
     form = await request.form()
     sandbox, scene = _scene(request, user, form)
     try:
@@ -264,7 +282,7 @@ async def submit(request: Request, user: Viewer) -> Response:
 
 
 @router.post("/sandbox/compose")
-async def compose(request: Request, user: Viewer) -> Response:
+async def compose(request: Request, user: Responder) -> Response:
     """The message box: `/watchkeep …` runs the slash command, anything else is said."""
     form = await request.form()
     sandbox, scene = _scene(request, user, form)
@@ -283,7 +301,7 @@ async def compose(request: Request, user: Viewer) -> Response:
 
 
 @router.post("/sandbox/shortcut")
-async def shortcut(request: Request, user: Viewer) -> Response:
+async def shortcut(request: Request, user: Responder) -> Response:
     form = await request.form()
     sandbox, scene = _scene(request, user, form)
     callback_id = str(form.get("callback_id", ""))
@@ -304,7 +322,7 @@ SAMPLE_ALERTS = (
 
 
 @router.post("/sandbox/sample-alert")
-async def sample_alert(request: Request, user: Viewer) -> Response:
+async def sample_alert(request: Request, user: Responder) -> Response:
     """The demo's "Trigger a sample alert": a real Events API v2 request to this
     Watchkeep's own integration, as a monitoring tool would send it."""
     form = await request.form()
