@@ -114,6 +114,22 @@ def test_the_demo_can_take_slacks_requests_over_socket_mode(tmp_path: Path) -> N
             ):
                 assert time.monotonic() < deadline, shown
                 time.sleep(0.2)
+            # The sandbox's slash command travels over the WebSocket and is answered.
+            sandbox = browser.get("/sandbox")
+            token = _CSRF.search(sandbox.text)
+            channel = re.search(r'name="channel" value="(C\w+)"', sandbox.text)
+            assert token, sandbox.text
+            assert channel, sandbox.text
+            answered = browser.post(
+                "/sandbox/compose",
+                data={
+                    "csrf_token": token.group(1),
+                    "channel": channel.group(1),
+                    "text": "/watchkeep help",
+                },
+            )
+            assert "Only visible to you" in text_of(answered)
+            assert "this list" in text_of(answered)
     finally:
         server.terminate()
         server.wait(timeout=30)
