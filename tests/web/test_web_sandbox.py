@@ -27,7 +27,7 @@ from watchkeep.slack import credentials, workspaces
 from watchkeep.slack.workspaces import CheckedToken
 from watchkeep.web.sandbox.actor import Sandbox
 
-from support import FrozenClock
+from support import Delivery, FrozenClock
 from web_support import Pages, text_of
 
 
@@ -267,3 +267,26 @@ def test_a_viewer_may_look_but_not_act(
         )
         assert refused.status_code == 403
         assert state.ephemerals == []
+
+
+def test_a_message_shortcut_is_offered_on_messages_and_sent_for_that_message(
+    sandbox_pages: tuple[Pages, SlackState], deliver: Delivery
+) -> None:
+    pages, state = sandbox_pages
+    incidents = state.channel("#incidents")
+    [alice] = [u for u in state.users.values() if u.name == "alice"]
+    message = state.post_as_user(incidents, alice, "is checkout down?")
+    page = pages.get("/sandbox")
+    assert "⚡ Run runbook" in text_of(page)
+    answer = pages.submit(
+        "/sandbox/shortcut",
+        {"as": alice.id, "channel": incidents.id, "ts": message.ts, "callback_id": "run_runbook"},
+    )
+    assert answer.status_code == 200
+    # Not an incident's message: Watchkeep says so, privately, through the response_url.
+    deliver()
+    [told] = state.response_urls.posts()
+    assert told["response_type"] == "ephemeral"
+    assert told["text"] in text_of(pages.get(f"/sandbox?as={alice.id}"))
+    [bob] = [u for u in state.users.values() if u.name == "bob"]
+    assert told["text"] not in text_of(pages.get(f"/sandbox?as={bob.id}"))

@@ -105,6 +105,10 @@ class Sandbox:
         reply = self._try(lambda: self.agent().shortcut(callback_id, user))
         return None if reply.status == 200 else _click_failed(reply)
 
+    def message_shortcut(self, user: User, message: Message, callback_id: str) -> str | None:
+        reply = self._try(lambda: self.agent().message_shortcut(message, callback_id, user))
+        return None if reply.status == 200 else _click_failed(reply)
+
     def command(self, user: User, channel_id: str, typed: str) -> None:
         """Type a slash command in a channel; Slack shows the answer as it would."""
         reply = self._try(lambda: self.agent().command(user, typed, channel=channel_id))

@@ -29,18 +29,24 @@ from watchkeep.web.auth import Responder, Viewer, WebUser, verify_csrf
 from watchkeep.web.rendering import finish, render, templates
 from watchkeep.web.sandbox import reading
 from watchkeep.web.sandbox.actor import Refused, Sandbox
+from watchkeep.web.slack_manifest import manifest
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 PARTS = ("messages", "thread", "modal")
 AS_COOKIE = "watchkeep_sandbox_as"
 # Inputs whose emptied value is sent as typed; an untouched menu keeps its initial option.
 TEXT_INPUTS = ("plain_text_input", "email_text_input", "url_text_input", "number_input")
-SHORTCUTS = {"create_incident": "Create an incident"}
 # Images in messages come from anywhere, as in Slack; nothing else is relaxed.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https: http:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+
+
+def shortcuts(request: Request, kind: str) -> dict[str, str]:
+    """The app's shortcuts of `kind` (global, message) as its manifest declares them."""
+    declared = manifest(request.app.state.runtime.settings)["features"]["shortcuts"]
+    return {s["callback_id"]: s["name"] for s in declared if s["type"] == kind}
 
 
 def sandbox_of(request: Request) -> Sandbox:
@@ -117,7 +123,8 @@ def _context(
         if channel and scene.thread and wanted["replies"]
         else [],
         "modal": reading.modal(state, scene.user, view) if view else None,
-        "shortcuts": SHORTCUTS,
+        "shortcuts": shortcuts(request, "global"),
+        "message_shortcuts": shortcuts(request, "message"),
         "sample_alerts": sandbox.sample_alert_key is not None,
         "can": sandbox.can,
     }
@@ -305,10 +312,17 @@ async def shortcut(request: Request, user: Responder) -> Response:
     form = await request.form()
     sandbox, scene = _scene(request, user, form)
     callback_id = str(form.get("callback_id", ""))
-    if callback_id not in SHORTCUTS:
+    on_message = bool(form.get("ts"))
+    if callback_id not in shortcuts(request, "message" if on_message else "global"):
         return _back(request, scene, "The app has no such shortcut.")
     try:
-        notice = await _run(sandbox.shortcut, scene.user, callback_id)
+        if on_message:
+            message = _target(sandbox, scene, form)
+            if not isinstance(message, Message):
+                raise Refused("Slack offers no shortcuts on an ephemeral message.")
+            notice = await _run(sandbox.message_shortcut, scene.user, message, callback_id)
+        else:
+            notice = await _run(sandbox.shortcut, scene.user, callback_id)
     except Refused as exc:
         return _back(request, scene, f"Slack would not do that: {exc}")
     return _back(request, scene, notice)
