@@ -66,7 +66,15 @@ def test_the_demo_seeds_an_organisation_and_prints_how_to_sign_in(tmp_path: Path
             everything = text_of(browser.get("/incidents?status=all"))
             assert "Certificate renewal failed" in everything
             assert "checkout Payments" in text_of(browser.get("/services"))
+            assert "Index rebuild lagging" in listed  # snoozed, still open
+            assert "SRE primary" in text_of(browser.get("/schedules"))
+            assert "checkout escalation" in text_of(browser.get("/escalation-policies"))
+            assert "Major incident room" in text_of(browser.get("/runbooks"))
+            schedule = text_of(browser.get("/schedules/1"))
+            assert "Bob Osei" in schedule
+            assert "Alice Ng" in schedule
             settings = text_of(browser.get("/settings/integrations/slack"))
+            assert "Globex Ops" in settings
             assert "Watchkeep Demo" in settings
             assert f"{base}/api/settings/slack-oauth/callback" in settings
     finally:
