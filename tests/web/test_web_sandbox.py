@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from watchkeep.app import create_app
 from watchkeep.core import incidents, services
+from watchkeep.core.access import EVERYTHING
 from watchkeep.core.models import Role
 from watchkeep.fakeslack import (
     Ephemeral,
@@ -217,7 +218,9 @@ def test_the_shortcut_opens_watchkeeps_modal_and_submitting_it_creates_the_incid
     )
     assert state.open_views() == []
     with runtime.db.read() as db:
-        found, _ = incidents.list_incidents(db, incidents.IncidentFilter(), limit=5, offset=0)
+        found, _ = incidents.list_incidents(
+            db, incidents.IncidentFilter(), scope=EVERYTHING, limit=5, offset=0
+        )
         assert [(i.title, i.urgency.value) for i in found] == [("Card payments failing", "HIGH")]
 
 

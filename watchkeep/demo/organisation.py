@@ -53,7 +53,8 @@ def seed(runtime: Runtime, db: Session, admin: Actor) -> None:
     sre = teams.create_team(
         db, name="SRE", now=now, description="Keeps the lights on", member_ids=[alice.id, bob.id]
     )
-    payments = teams.create_team(db, name="Payments", now=now, member_ids=[bob.id])
+    # Both responders in both teams: either may take any incident from Slack.
+    payments = teams.create_team(db, name="Payments", now=now, member_ids=[bob.id, alice.id])
     primary = _schedule(db, now, "SRE primary", [alice.id, bob.id], admin)
     checkout = services.create_service(
         db,
