@@ -293,3 +293,22 @@ def test_a_message_shortcut_is_offered_on_messages_and_sent_for_that_message(
     assert told["text"] in text_of(pages.get(f"/sandbox?as={alice.id}"))
     [bob] = [u for u in state.users.values() if u.name == "bob"]
     assert told["text"] not in text_of(pages.get(f"/sandbox?as={bob.id}"))
+
+
+def test_the_home_tab_is_published_on_opening_and_pressed_as_a_view(
+    sandbox_pages: tuple[Pages, SlackState], deliver: Delivery
+) -> None:
+    pages, state = sandbox_pages
+    [alice] = [u for u in state.users.values() if u.name == "alice"]
+    pages.get("/sandbox")
+    opened = pages.submit("/sandbox/home", {"as": alice.id})
+    assert "watchkeep · Home" in text_of(opened)
+    deliver()  # Watchkeep publishes the Home tab from its outbox
+    home = pages.get(f"/sandbox?as={alice.id}&home=1")
+    assert "You are not on call right now." in text_of(home)
+    view = state.home_view(alice)
+    assert view is not None
+    refused = pages.submit(
+        "/sandbox/act", {"as": alice.id, "kind": "view", "view": view.id, "target": "nothing"}
+    )
+    assert "Slack would not do that: no element named 'nothing'" in text_of(refused)

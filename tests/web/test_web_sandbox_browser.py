@@ -138,6 +138,17 @@ def test_a_newcomer_responds_to_an_incident_in_the_slack_sandbox(
         expect(page.locator("#sb-messages article.sb-msg", has_text=sample)).to_have_count(1)
         screenshot(page, "sandbox-06-sample-alert")
 
+        # Pin the incident's card: Slack sends pin_added and Watchkeep keeps it as a note.
+        incident.locator("summary[aria-label='More actions']").first.click()
+        incident.get_by_role("button", name="📌 Pin to channel").click()
+        expect(page.locator("#sb-thread")).to_contain_text("Saved to incident #1's notes")
+        screenshot(page, "sandbox-07-pinned")
+
+        # App Home: app_home_opened, and the Home tab Watchkeep publishes for Alice.
+        page.get_by_role("button", name="🏠 watchkeep Home").click()
+        expect(page.locator("#sb-messages")).to_contain_text("Your teams' open incidents")
+        screenshot(page, "sandbox-08-app-home")
+
         # Bob does not see Alice's private answer.
         act_as(page, "Bob Osei · bob@example.com (Watchkeep Demo)")
         expect(page.get_by_label("Act as Slack user")).to_contain_text("Bob Osei")

@@ -9,8 +9,8 @@ kept where Slack keeps it: a command's private reply is an ephemeral message
 for that person, an `in_channel` one a message from the app, an error is what
 Slack's client says ("/watchkeep failed with the error …").
 
-New kinds of action (the Events API's pins and reactions, App Home) are one
-method each here, offered by the page only when the agent has them (`can`).
+Events (a pin, a 📌 reaction, opening the App Home tab) go through the same
+agent, which delivers them to `/api/slack/events` and retries as Slack does.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class Sandbox:
             return self._agent
 
     def can(self, what: str) -> bool:
-        """Whether the fake's user agent can do `what` (e.g. "pin", "react")."""
+        """Whether the fake's user agent can do `what` (e.g. "pin", "open_app_home")."""
         return callable(getattr(SlackUserAgent, what, None))
 
     # ---- what a person does --------------------------------------------
@@ -104,6 +104,27 @@ class Sandbox:
     def shortcut(self, user: User, callback_id: str) -> str | None:
         reply = self._try(lambda: self.agent().shortcut(callback_id, user))
         return None if reply.status == 200 else _click_failed(reply)
+
+    def click_in_view(self, user: User, view: View, target: str, option: str | None) -> str | None:
+        """Press `target` in a view on the person's screen (their Home tab)."""
+        reply = self._try(lambda: self.agent().click(view, target, user, option=option))
+        return None if reply.status == 200 else _click_failed(reply)
+
+    # ---- the Events API: what Slack tells the app happened ---------------
+    def pin(self, user: User, message: Message) -> str | None:
+        """Pin `message` in its channel: Slack sends `pin_added`."""
+        delivery = self._try(lambda: self.agent().pin(message, user))
+        return _event_failed(delivery.reply)
+
+    def react(self, user: User, message: Message, emoji: str = "pushpin") -> str | None:
+        """React to `message` (📌 by default): Slack sends `reaction_added`."""
+        delivery = self._try(lambda: self.agent().react(message, emoji, user))
+        return _event_failed(delivery.reply)
+
+    def open_home(self, user: User) -> str | None:
+        """Open the app's Home tab: Slack sends `app_home_opened`; the app publishes it."""
+        delivery = self._try(lambda: self.agent().open_app_home(user))
+        return _event_failed(delivery.reply)
 
     def message_shortcut(self, user: User, message: Message, callback_id: str) -> str | None:
         reply = self._try(lambda: self.agent().message_shortcut(message, callback_id, user))
@@ -186,6 +207,12 @@ def _error(reply: Reply) -> str:
     if reply.status in (408, 504):
         return "operation_timeout"
     return "http_client_error" if reply.status < 500 else "http_service_error"
+
+
+def _event_failed(reply: Reply) -> str | None:
+    if 200 <= reply.status < 300:
+        return None
+    return f"⚠️ The app did not take the event (HTTP {reply.status}; Slack retried it)."
 
 
 def _click_failed(reply: Reply) -> str:

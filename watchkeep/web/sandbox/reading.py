@@ -143,6 +143,16 @@ def thread(state: SlackState, user: User, channel_id: str, ts: str, csrf: str) -
         ]
 
 
+def home(state: SlackState, user: User, csrf: str) -> Markup | None:
+    """The App Home tab the app published for `user`, its buttons pressable."""
+    with state.lock:
+        view = state.home_view(user)
+        if view is None:
+            return None
+        where = Where({"kind": "view", "view": view.id}, csrf)
+        return blocks(view.view.get("blocks") or [], reader_for(state, user), where)
+
+
 def open_view(state: SlackState, user: User) -> View | None:
     """The modal on top of `user`'s screen, if any."""
     with state.lock:

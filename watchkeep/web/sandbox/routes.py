@@ -60,9 +60,16 @@ class Scene:
     """Who acts, where, and which thread is open, as read from the query or form."""
 
     def __init__(
-        self, sandbox: Sandbox, viewer: WebUser, who: str, channel: str, thread: str
+        self,
+        sandbox: Sandbox,
+        viewer: WebUser,
+        who: str,
+        channel: str,
+        thread: str,
+        home: bool = False,
     ) -> None:
         state = sandbox.state
+        self.home = home
         everyone = reading.people(state)
         if not everyone:
             raise HTTPException(404, "The fake Slack has nobody in it yet.")
@@ -90,6 +97,7 @@ class Scene:
             "as": self.user.id,
             "channel": self.channel.id if self.channel else "",
             "thread": self.thread,
+            "home": "1" if self.home else "",
             **changes,
         }
         return urlencode({k: v for k, v in values.items() if v})
@@ -123,6 +131,10 @@ def _context(
         if channel and scene.thread and wanted["replies"]
         else [],
         "modal": reading.modal(state, scene.user, view) if view else None,
+        "home": reading.home(state, scene.user, csrf)
+        if scene.home and only in (None, "messages")
+        else None,
+        "events": sandbox.can("pin"),
         "shortcuts": shortcuts(request, "global"),
         "message_shortcuts": shortcuts(request, "message"),
         "sample_alerts": sandbox.sample_alert_key is not None,
@@ -138,6 +150,7 @@ def _scene(request: Request, user: WebUser, values: Any) -> tuple[Sandbox, Scene
         str(values.get("as", "")),
         str(values.get("channel", "")),
         str(values.get("thread", "")),
+        home=values.get("home") == "1",
     )
     return sandbox, scene
 
@@ -214,6 +227,8 @@ async def act(request: Request, user: Responder) -> Response:
     form = await request.form()
     sandbox, scene = _scene(request, user, form)
     option = str(form.get("option") or "") or None
+    if form.get("kind") == "view":
+        return await _act_in_view(request, sandbox, scene, form, option)
     try:
         message = _target(sandbox, scene, form)
         notice = await _run(sandbox.click, scene.user, message, str(form.get("target", "")), option)
@@ -225,6 +240,52 @@ async def act(request: Request, user: Responder) -> Response:
     # Acting on a message opens its thread beside, where the app's answer lands.
     thread = message.ts if isinstance(message, Message) and not message.is_reply else scene.thread
     return _back(request, scene, notice, thread=thread or "")
+
+
+async def _act_in_view(
+    request: Request, sandbox: Sandbox, scene: Scene, form: FormData, option: str | None
+) -> Response:
+    try:
+        view = _view(sandbox, form)
+        target = str(form.get("target", ""))
+        notice = await _run(sandbox.click_in_view, scene.user, view, target, option)
+    except Refused as exc:
+        return _back(request, scene, f"Slack would not do that: {exc}")
+    return _back(request, scene, notice)
+
+
+@router.post("/sandbox/home")
+async def open_home(request: Request, user: Responder) -> Response:
+    """Open the app's Home tab: `app_home_opened` goes to Watchkeep, which publishes it."""
+    form = await request.form()
+    sandbox, scene = _scene(request, user, form)
+    try:
+        notice = await _run(sandbox.open_home, scene.user)
+    except Refused as exc:
+        return _back(request, scene, f"Slack would not do that: {exc}")
+    return _back(request, scene, notice, home="1", thread="")
+
+
+@router.post("/sandbox/event")
+async def event(request: Request, user: Responder) -> Response:
+    """Pin a message, or react to it with 📌: the event Slack sends the app."""
+    form = await request.form()
+    sandbox, scene = _scene(request, user, form)
+    kind = str(form.get("event", ""))
+    try:
+        message = _target(sandbox, scene, form)
+        if not isinstance(message, Message):
+            raise Refused("An ephemeral message cannot be pinned or reacted to.")
+        if kind == "pin":
+            notice = await _run(sandbox.pin, scene.user, message)
+        elif kind == "react":
+            notice = await _run(sandbox.react, scene.user, message)
+        else:
+            raise Refused("Slack has no such event.")
+    except Refused as exc:
+        return _back(request, scene, f"Slack would not do that: {exc}")
+    thread = message.thread_ts or message.ts
+    return _back(request, scene, notice or "📌 Sent to Watchkeep.", thread=thread)
 
 
 def _links_to(message: Message | Ephemeral, url: str) -> bool:
