@@ -142,6 +142,7 @@ def test_a_newcomer_responds_to_an_incident_in_the_slack_sandbox(
         incident.locator("summary[aria-label='More actions']").first.click()
         incident.get_by_role("button", name="📌 Pin to channel").click()
         expect(page.locator("#sb-thread")).to_contain_text("Saved to incident #1's notes")
+        expect(incident).to_contain_text("Pinned to this channel")
         screenshot(page, "sandbox-07-pinned")
 
         # App Home: app_home_opened, and the Home tab Watchkeep publishes for Alice.

@@ -18,6 +18,9 @@ from watchkeep.fakeslack import Channel, Ephemeral, Message, SlackState, User, V
 from watchkeep.web.sandbox.blockkit import Where, blocks, colour
 from watchkeep.web.sandbox.mrkdwn import Reader, mrkdwn
 
+# The few emoji a sandbox shows as pictures; others as Slack's :name: code.
+EMOJI = {"pushpin": "📌", "eyes": "👀", "white_check_mark": "✅", "+1": "👍", "fire": "🔥"}
+
 
 @dataclass(frozen=True)
 class ChannelItem:
@@ -49,6 +52,8 @@ class Item:
     attachments: list[Attachment]
     reply_count: int
     edited: bool
+    pinned: bool = False
+    reactions: tuple[tuple[str, int], ...] = ()
 
 
 def people(state: SlackState) -> list[User]:
@@ -251,6 +256,12 @@ def _message(state: SlackState, m: Message, reader: Reader, csrf: str) -> Item:
         attachments=_attachments(m.attachments, reader, where),
         reply_count=m.reply_count if not m.is_reply else 0,
         edited=m.edited is not None,
+        pinned=bool(m.pinned_to),
+        reactions=tuple(
+            (EMOJI.get(name, f":{name}:"), len(users))
+            for name, users in m.reactions.items()
+            if users
+        ),
     )
 
 
