@@ -122,6 +122,8 @@ def violations(root: Path = ROOT) -> list[str]:
 
 def test_every_package_has_a_layer() -> None:
     packages = {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    # A package of the composition root (the demo) may import anything, like `cli`.
+    packages -= ROOT_MODULES
     assert packages <= set(ALLOWED), f"give {sorted(packages - set(ALLOWED))} a layer here"
 
 

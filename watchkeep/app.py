@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from watchkeep.api import operations
 from watchkeep.api.deps import PrincipalCache
@@ -21,14 +22,18 @@ from watchkeep.runtime import Runtime
 from watchkeep.slack.interactive.wiring import slack_dispatch, slack_routes
 from watchkeep.slack.socket_mode import SocketModeHolder
 from watchkeep.web import install_web
+from watchkeep.web.sandbox.actor import Sandbox
 
 log = logging.getLogger(__name__)
 
 
-def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
+def create_app(
+    runtime: Runtime, *, run_worker: bool | None = None, sandbox: Sandbox | None = None
+) -> FastAPI:
     """The app over `runtime`; `run_worker` defaults to the WATCHKEEP_RUN_WORKER setting.
     Slack's requests arrive over HTTP, and over Socket Mode once an app-level token is
-    set (unless WATCHKEEP_RUN_SOCKET_MODE is false); both reach one dispatch."""
+    set (unless WATCHKEEP_RUN_SOCKET_MODE is false); both reach one dispatch. `sandbox`,
+    the built-in fake Slack when Watchkeep talks to one, is drawn at `/sandbox`."""
     if run_worker is None:
         run_worker = runtime.settings.run_worker
     dispatch = slack_dispatch(runtime)
@@ -52,7 +57,8 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
                 worker.stop()
                 thread.join(timeout=30)
 
-    app = FastAPI(
+    # /docs (Swagger UI) and /redoc from assets the app serves itself: no CDN, works offline.
+    app = FastAPIOffline(
         title="Watchkeep",
         version="0.1.0",
         description="Incident response for SRE teams who live in Slack.",
@@ -73,6 +79,6 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     app.state.socket_mode = holder
 
     app.include_router(operations.router)
-    install_web(app, runtime)
+    install_web(app, runtime, sandbox)
 
     return app

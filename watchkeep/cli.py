@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -40,21 +41,40 @@ def _runtime(args: argparse.Namespace, **overrides: object) -> Runtime:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from watchkeep import demo
     from watchkeep.app import create_app
 
-    fake_slack = None
+    fake_slack = sandbox = None
+    configured = Settings()
+    port = args.port or configured.port
+    host = args.host or configured.host
     overrides: dict[str, object] = {}
-    if args.demo:
-        from watchkeep import demo
-
-        fake_slack = demo.start_fake_slack()
-        overrides = demo.settings_overrides(fake_slack, args.port or Settings().port)
+    if not os.environ.get("WATCHKEEP_BASE_URL"):
+        # Links and the banner name the address this server really listens on.
+        overrides["base_url"] = f"http://{demo.browsable(host)}:{port}"
+    if args.demo or configured.sandbox:
+        folder = demo.data_dir(demo=args.demo)
+        fake_slack = demo.start_fake_slack(folder, port=args.slack_port or 0)
+        overrides |= demo.settings_overrides(fake_slack.server, folder)
     try:
         runtime = _runtime(args, **overrides)
         settings = runtime.settings
         if fake_slack is not None:
-            seeded = demo.seed(runtime, fake_slack, socket_mode=args.socket_mode)
-            print(demo.banner(seeded, runtime), flush=True)
+            key = None
+            if args.demo:
+                seeded = demo.seed(runtime, fake_slack.server, socket_mode=args.socket_mode)
+                key = seeded.sample_alert_key
+                print(demo.banner(seeded, runtime, fake_slack), flush=True)
+            else:
+                demo.connect(runtime, fake_slack.server, socket_mode=args.socket_mode)
+                print(demo.sandbox_banner(runtime), flush=True)
+            sandbox = demo.sandbox(
+                fake_slack.server,
+                host,
+                port,
+                socket_mode=args.socket_mode,
+                sample_alert_key=key,
+            )
         with runtime.db.read() as session:
             _, users = accounts.list_users(session, limit=1, offset=0)
         if not users:
@@ -64,11 +84,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
                 f"then sign in at {settings.base_url} (or try `watchkeep serve --demo`).",
                 flush=True,
             )
-        app = create_app(runtime, run_worker=settings.run_worker and not args.no_worker)
+        app = create_app(
+            runtime, run_worker=settings.run_worker and not args.no_worker, sandbox=sandbox
+        )
         uvicorn.run(
             app,
-            host=args.host or settings.host,
-            port=args.port or settings.port,
+            host=host,
+            port=port,
             log_level="info",
             proxy_headers=True,
             # Each request is logged once, with its id, by `watchkeep.request_log`; in JSON
@@ -166,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--socket-mode",
         action="store_true",
         help="with --demo: receive the fake Slack's requests over Socket Mode",
+    )
+    serve.add_argument(
+        "--slack-port",
+        type=int,
+        help="with --demo or WATCHKEEP_SANDBOX: the fake Slack's port (default: any free one)",
     )
     serve.set_defaults(handler=cmd_serve)
 

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # `watchkeep worker` has no web server: its counters, when asked, on a port of their own.
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     worker_metrics_host: str = "127.0.0.1"
+    # `serve` starts the built-in fake Slack, connects it and draws it at /sandbox
+    # (always so with `serve --demo`): a local trial with no Slack workspace.
+    sandbox: bool = False
 
     # At least the web thread pool (40) plus the worker's threads, so connections are kept.
     db_pool_size: int = Field(default=50, ge=1)

@@ -79,7 +79,11 @@ def test_an_admin_sets_up_slack_and_responds_to_an_incident(
 
     # Add Workspace: Slack's consent page, then back, connected.
     page.get_by_role("button", name="Add Workspace").click()
-    expect(page.get_by_role("heading", name="Install the app")).to_be_visible()
+    expect(
+        page.get_by_role(
+            "heading", name="Watchkeep is requesting permission to access a Slack workspace"
+        )
+    ).to_be_visible()
     screenshot(page, "03-oauth-consent")
     page.get_by_role("button", name="Allow in Globex").click()
     expect(page.get_by_text("Globex is connected. Choose its default channel.")).to_be_visible()

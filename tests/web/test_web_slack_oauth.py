@@ -83,6 +83,36 @@ def test_add_workspace_installs_through_slack_and_connects_it(
     )
 
 
+def test_the_fake_slack_offers_to_install_in_a_workspace_made_on_the_spot(
+    app_saved: Pages, slack: SlackState, runtime: Runtime
+) -> None:
+    first = slack.create_workspace("Acme Corp")
+    slack.add_user(first, "alice", email="alice@example.com", real_name="Alice Ng")
+    url = start_install(app_saved)
+    consent = httpx.get(url)
+    assert "Watchkeep is requesting permission to access a Slack workspace" in consent.text
+    assert "<li>chat:write</li>" in consent.text
+    assert "Allow in Acme Corp" in consent.text
+    assert "Create and allow" in consent.text
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    back = httpx.post(
+        url.split("?")[0],
+        data={**query, "team": "new", "new_name": "Initech", "decision": "allow"},
+        follow_redirects=False,
+    )
+    location = urlsplit(back.headers["location"])
+    done = app_saved.get(f"{location.path}?{location.query}")
+    assert "Initech is connected. Choose its default channel." in text_of(done)
+    initech = slack.workspace("Initech")
+    assert [u.email for u in slack.users.values() if u.team_id == initech.team_id] == [
+        None,  # the bot
+        "alice@example.com",
+    ]
+    assert slack.channel("#incidents", team=initech).team_id == initech.team_id
+    with runtime.db.read() as db:
+        assert [w.team_name for w in workspaces.list_workspaces(db)] == ["Initech"]
+
+
 def test_a_state_is_good_once_only_and_for_ten_minutes(
     app_saved: Pages, slack: SlackState, runtime: Runtime, clock: FrozenClock
 ) -> None:

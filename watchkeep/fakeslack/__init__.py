@@ -11,7 +11,8 @@ opens the app's Home tab, and sends the app the signed requests Slack would send
 (Events API deliveries, retried as Slack retries them, included). Over HTTP
 (``http_sender``), or as Socket Mode
 envelopes on a WebSocket the app opened with an app-level token
-(``socket_sender(state.sockets)``). It also keeps user groups (``usergroups.*``).
+(``socket_sender(state.sockets)``). It also keeps user groups (``usergroups.*``), and
+``persist`` keeps a sandbox's world in a file across restarts.
 
     with FakeSlackServer() as slack:
         ws = slack.state.create_workspace("Acme")
@@ -24,7 +25,7 @@ envelopes on a WebSocket the app opened with an app-level token
 from .agent import SlackUserAgent, http_sender
 from .app import create_app
 from .clock import Clock, FakeClock, SystemClock
-from .demo import seed_demo
+from .demo import seed_demo, seed_second
 from .elements import ImpossibleInteraction
 from .errors import RateLimited, SlackError
 from .events import EventDelivery
@@ -66,6 +67,7 @@ __all__ = [
     "http_sender",
     "main",
     "seed_demo",
+    "seed_second",
     "sign",
     "socket_sender",
 ]

@@ -23,20 +23,36 @@ class ResponseUrl:
     team_id: str
     issued_at: float
     posts: list[dict[str, Any]] = field(default_factory=list)
+    # Where the interaction happened and who acted: where Slack shows the answers.
+    channel_id: str | None = None
+    user_id: str | None = None
 
 
 class ResponseUrls:
     def __init__(self) -> None:
         self.by_id: dict[str, ResponseUrl] = {}
 
-    def issue(self, team_id: str, now: float) -> str:
-        hook = ResponseUrl(secrets.token_hex(8), team_id, now)
+    def issue(
+        self, team_id: str, now: float, *, channel_id: str | None = None, user_id: str | None = None
+    ) -> str:
+        hook = ResponseUrl(
+            secrets.token_hex(8), team_id, now, channel_id=channel_id, user_id=user_id
+        )
         self.by_id[hook.id] = hook
         return hook.id
 
-    def url(self, slack_url: str, team_id: str, now: float) -> str:
+    def url(
+        self,
+        slack_url: str,
+        team_id: str,
+        now: float,
+        *,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+    ) -> str:
         """A fresh response_url on the fake served at ``slack_url``."""
-        return f"{slack_url.rstrip('/')}/actions/{self.issue(team_id, now)}"
+        hook = self.issue(team_id, now, channel_id=channel_id, user_id=user_id)
+        return f"{slack_url.rstrip('/')}/actions/{hook}"
 
     def posts(self) -> list[dict[str, Any]]:
         """Every body posted to any response_url, in order."""

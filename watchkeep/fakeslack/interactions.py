@@ -53,7 +53,7 @@ class SlackRequests:
                 "trigger_id": self._trigger(user),
                 "channel": _channel(channel),
                 "state": {"values": {}},
-                "response_url": self._response_url(channel.team_id),
+                "response_url": self._response_url(channel, user),
                 "actions": [action(located, option, self._now())],
             }
             if isinstance(message, Message):
@@ -124,7 +124,7 @@ class SlackRequests:
                 "channel": _channel(channel),
                 "message_ts": message.ts,
                 "message": _message(message, sources),
-                "response_url": self._response_url(channel.team_id),
+                "response_url": self._response_url(channel, user),
             }
             return self._interactive(payload)
 
@@ -149,7 +149,7 @@ class SlackRequests:
                 "text": text.strip(),
                 "api_app_id": ws.app_id,
                 "is_enterprise_install": "false",
-                "response_url": self._response_url(ws.team_id),
+                "response_url": self._response_url(where, user),
                 "trigger_id": self._trigger(user),
             }
             return self._signed(path or self.commands_path, urlencode(form))
@@ -187,8 +187,14 @@ class SlackRequests:
     def _trigger(self, user: User) -> str:
         return self.state.issue_trigger_id(user.team_id, user)
 
-    def _response_url(self, team_id: str) -> str:
-        return self.state.response_urls.url(self.slack_url, team_id, self.state.clock.now())
+    def _response_url(self, channel: Channel, user: User) -> str:
+        return self.state.response_urls.url(
+            self.slack_url,
+            channel.team_id,
+            self.state.clock.now(),
+            channel_id=channel.id,
+            user_id=user.id,
+        )
 
     def _now(self) -> str:
         return f"{self.state.clock.now():.6f}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,7 +65,8 @@ def sla_clocks(incident: Incident, now: datetime) -> list[SlaClock]:
     return clocks
 
 
-def slack_links(db: Session, incident_id: int) -> list[SlackLink]:
+def slack_links(db: Session, incident_id: int, *, sandbox: bool = False) -> list[SlackLink]:
+    """Where the incident's messages are; with the built-in fake Slack, in `/sandbox`."""
     rows = db.execute(
         select(SlackMessageRef, SlackWorkspace)
         .join(SlackWorkspace, SlackWorkspace.id == SlackMessageRef.workspace_id)
@@ -74,7 +76,9 @@ def slack_links(db: Session, incident_id: int) -> list[SlackLink]:
     links = []
     for ref, workspace in rows:
         url = None
-        if workspace.team_url:
+        if sandbox:
+            url = "/sandbox?" + urlencode({"channel": ref.channel_id, "thread": ref.ts})
+        elif workspace.team_url:
             base = workspace.team_url.rstrip("/")
             url = f"{base}/archives/{ref.channel_id}/p{ref.ts.replace('.', '')}"
         links.append(SlackLink(workspace.team_name or "Slack", ref.channel_id, url))

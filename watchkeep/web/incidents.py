@@ -150,7 +150,9 @@ def _detail(
             "incident": incident,
             "timeline": incidents.timeline(db, incident_id),
             "notes": incidents.notes(db, incident_id),
-            "slack_links": incident_view.slack_links(db, incident_id),
+            "slack_links": incident_view.slack_links(
+                db, incident_id, sandbox=request.app.state.sandbox is not None
+            ),
             "incident_channel": incident_channel(db, incident_id),
             "runbook_runs": runbook_history.runs(db, user.scope(), incident_id=incident_id),
             "manual_runbooks": manual.runnable(db, user.role, user.id) if user else [],
