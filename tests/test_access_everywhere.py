@@ -777,6 +777,16 @@ UNRELATED: dict[str, str] = {
         "POST /ingest/sentry/{key}, POST /ingest/cloudwatch/{key}, POST /v2/alerts, "
         "POST /v2/alerts/{identifier}/acknowledge, POST /v2/alerts/{identifier}/close"
     ),
+    "operations: health, readiness and counters, never an incident's contents": (
+        "GET /readyz, GET /metrics"
+    ),
+    "the Events API: events come from Slack, not a person asking; App Home lists only "
+    "what the person may see (slack/events/home.py)": ("POST /api/slack/events"),
+    "the sandbox acts as a Slack user through the signed Slack endpoints above": (
+        "GET /sandbox, GET /sandbox/part/{part}, POST /sandbox/act, POST /sandbox/compose, "
+        "POST /sandbox/event, POST /sandbox/home, POST /sandbox/sample-alert, "
+        "POST /sandbox/shortcut, POST /sandbox/submit"
+    ),
     "no incidents": (
         "GET /healthz, GET /, GET /login, POST /login, POST /logout, command:oncall, "
         "action:incident_view, "  # a link: the page it opens follows the rule
