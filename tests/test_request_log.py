@@ -27,13 +27,17 @@ def lines() -> Iterator[io.StringIO]:
     handler = logging.StreamHandler(out)
     handler.addFilter(logs.RequestIdFilter())
     handler.setFormatter(logs.JsonFormatter())
-    root = logging.getLogger()
-    level = root.level
+    root, ours = logging.getLogger(), logging.getLogger("watchkeep")
+    # Whatever an earlier test (or a library's logging config) left on these, the lines
+    # asked for here are INFO.
+    levels = root.level, ours.level
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    ours.setLevel(logging.INFO)
     yield out
     root.removeHandler(handler)
-    root.setLevel(level)
+    root.setLevel(levels[0])
+    ours.setLevel(levels[1])
 
 
 def parsed(out: io.StringIO) -> list[dict]:
