@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fastapi.testclient import TestClient
+
+from watchkeep.core import tokens
 from watchkeep.core.events import DomainEvent
+from watchkeep.core.models import User
 from watchkeep.runtime import Runtime
 
 from oncall_support import build_world, drain, make_user
+from support import Api as Client
 from support import FrozenClock
 
 if TYPE_CHECKING:
@@ -177,3 +182,31 @@ def test_a_policy_that_loses_steps_mid_way_repeats_from_step_one_or_ends(
     drain(runtime)
     assert world.incident(incident)["escalation"]["status"] == "EXHAUSTED"
     assert len(world.pages(incident)) == 3
+
+
+def test_someone_paged_outside_the_owning_team_sees_the_incident_and_may_answer_it(
+    runtime: Runtime, clock: FrozenClock, admin_api: Api, client: TestClient
+) -> None:
+    """Access follows teams, but a page must be answerable: Alice is in no team that owns
+    checkout, yet step 1 pages her, so from then on she sees it and acknowledges it."""
+    world = build_world(admin_api, clock)
+    owners = admin_api.post("/api/v1/teams", {"name": "Payments"}).json()["id"]
+    admin_api.patch(f"/api/v1/services/{world.service_id}", {"team_id": owners})
+    with runtime.db.write() as session:
+        alice = session.get(User, world.users["Alice"])
+        token = tokens.create_token(session, alice, name="alice", now=clock.now())[1]
+    alice_api = Client(client, token)
+    incident = world.trigger()
+    assert alice_api.get(f"/api/v1/incidents/{incident}").status_code == 404, "not paged yet"
+    drain(runtime)
+    assert world.pages(incident)[0] == (1, ["Alice"])
+    seen = alice_api.get("/api/v1/incidents", params={"status": "TRIGGERED"}).json()
+    assert [item["id"] for item in seen["items"]] == [incident]
+    answered = alice_api.post(f"/api/v1/incidents/{incident}/acknowledge")
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["status"] == "ACKNOWLEDGED"
+    # Bob, on the schedule of step 2, was never paged: it is still hidden from him.
+    with runtime.db.write() as session:
+        bob = session.get(User, world.users["Bob"])
+        bob_token = tokens.create_token(session, bob, name="bob", now=clock.now())[1]
+    assert Client(client, bob_token).get(f"/api/v1/incidents/{incident}").status_code == 404

@@ -5,6 +5,8 @@
   services owned by no team (organisation-wide services). A private team's
   services are seen by its members (and admins) only: its incidents, and the
   service itself in lists and pickers.
+- Whoever an escalation step paged for an incident sees that incident, so a
+  responder outside the owning team can answer their page.
 - An unmapped Slack user (the "via Slack" actor) sees organisation-wide services
   only; the message they clicked is their access to that one incident, which the
   Slack adapter grants with `THROUGH_CHANNEL`.
@@ -17,13 +19,21 @@ same answer as an id that names nothing, never a refusal that confirms it exists
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from watchkeep.core.actors import Actor
 from watchkeep.core.errors import NotFoundError
-from watchkeep.core.models import Incident, Role, Service, Team, TeamMember
+from watchkeep.core.models import (
+    Incident,
+    IncidentPagedUser,
+    Role,
+    Service,
+    Team,
+    TeamMember,
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,27 @@ def incident_condition(scope: Scope) -> ColumnElement[bool]:
     if scope.channel:
         return false()  # a click grants the incident it names, never a list
     services = select(Service.id).where(service_condition(scope))
-    return Incident.service_id.in_(services)
+    if scope.user_id is None:
+        return Incident.service_id.in_(services)
+    paged = select(IncidentPagedUser.incident_id).where(IncidentPagedUser.user_id == scope.user_id)
+    return or_(Incident.service_id.in_(services), Incident.id.in_(paged))
+
+
+def grant_paged(session: Session, paged: set[tuple[int, int]], now: datetime) -> None:
+    """Remember who was paged for which incident ((incident id, user id) pairs)."""
+    if not paged:
+        return
+    incident_ids = {incident_id for incident_id, _ in paged}
+    rows = session.execute(
+        select(IncidentPagedUser.incident_id, IncidentPagedUser.user_id).where(
+            IncidentPagedUser.incident_id.in_(incident_ids)
+        )
+    )
+    known = {(incident_id, user_id) for incident_id, user_id in rows}
+    session.add_all(
+        IncidentPagedUser(incident_id=incident_id, user_id=user_id, paged_at=now)
+        for incident_id, user_id in sorted(paged - known)
+    )
 
 
 def visible_incident(

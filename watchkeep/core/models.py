@@ -281,6 +281,21 @@ class Note(Base):
     created_at: Mapped[datetime]
 
 
+class IncidentPagedUser(Base):
+    """Someone an escalation step paged for an incident: they see it (and may act on it,
+    by their role) whatever their teams, or they could not answer the page."""
+
+    __tablename__ = "incident_paged_users"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    paged_at: Mapped[datetime]
+
+
 class Counter(Base):
     """Named counters, such as the per-installation incident number."""
 

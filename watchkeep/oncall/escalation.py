@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from watchkeep.core import events
+from watchkeep.core import access, events
 from watchkeep.core.actors import Actor
 from watchkeep.core.events import EventType
 from watchkeep.core.incidents import lock_incidents
@@ -169,6 +169,7 @@ def fire_steps(session: Session, jobs: list[Job], now: datetime) -> None:
         _fire(session, incident, state, now, batch)
     # Every step's timeline entry and event in two multi-row INSERTs, not two per step.
     events.record_entries(session, batch.entries, now=now)
+    access.grant_paged(session, batch.paged, now)
 
 
 class _Batch:
@@ -182,6 +183,7 @@ class _Batch:
         self.policies: dict[int, EscalationPolicy | None] = {}
         self.pages: dict[int, paging.StepPage] = {}
         self.entries: list[events.Entry] = []
+        self.paged: set[tuple[int, int]] = set()  # (incident, user): they may answer it
 
     def policy(self, policy_id: int | None) -> EscalationPolicy | None:
         if policy_id is None:
@@ -212,6 +214,7 @@ def _fire(
     step = policy.steps[index]
     cycle = state.cycle
     page = batch.page(step)
+    batch.paged.update((incident.id, user.id) for user in page.users)
     state.steps_paged += 1
     state.step_index = index + 1
     if state.step_index < len(policy.steps) or _wrap(state, policy):
