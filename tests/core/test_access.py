@@ -1,5 +1,5 @@
 """The access rule itself, as SQL over a small organisation (`watchkeep.core.access`);
-every adapter's use of it is `tests/test_access_everywhere.py`."""
+every adapter's use of it is `tests/access/test_access_everywhere.py`."""
 
 from __future__ import annotations
 
